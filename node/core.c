@@ -1,0 +1,971 @@
+/*  core: the consensus core. See core.h for the contract.
+
+    Layout: the state, the configuration, lifecycle, then the role changes
+    (follower, pre-candidate, candidate, leader), the timers, one handler
+    per message type, core_step, and the queries. Every handler follows
+    the same rule: look at the term first (Raft paper section 5.1), then at
+    the role.
+
+    Lease safety rests on two rules kept together here:
+      1. a leader's lease runs from the send time of a heartbeat round that
+         a quorum acknowledged, for lease_ms <= T / (1 + drift) with margin;
+      2. a node that acknowledged a leader (or just booted) refuses votes
+         and pre-votes for T, unless the leader itself asked for a transfer
+         and gave up its lease first.
+*/
+#include "core.h"
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef MESH_NEGATIVE_CONTROLS
+#   define UNSAFE(self, flag)   (((self)->config.unsafe_controls & (flag)) != 0)
+#else
+#   define UNSAFE(self, flag)   (0)
+#endif
+
+struct _core_t {
+    core_config_t config;               //  Checked copy of the settings
+    quorum_t quorum;                    //  Weights of the members
+    uint64_t lease_ms;                  //  Effective lease duration
+    uint64_t backoff_max_ms;            //  Effective backoff cap
+    rng_t rng;                          //  Seeded source for timeouts
+    storm_t storm;                      //  Leader-change history, backoff
+
+    //  Hard state (persisted through core_update_t before messages leave)
+    uint64_t term;                      //  Current term
+    int32_t voted_for;                  //  Vote in term, or CORE_NOBODY
+
+    //  Soft state
+    core_role_t role;
+    int32_t leader;                     //  Leader of term we follow, or CORE_NOBODY
+    bool sticky;                        //  contact_ms protects a leader
+    uint64_t contact_ms;                //  Last heartbeat from our leader, or boot
+    uint64_t election_deadline_ms;      //  Non-leaders: when to campaign
+    uint64_t heartbeat_deadline_ms;     //  Next heartbeat broadcast
+    vote_t votes [CORE_MEMBERS_MAX];    //  Answers in the current (pre-)vote round
+
+    //  Leader only
+    uint64_t leader_since_ms;           //  When we won this term
+    uint64_t ack_ms [CORE_MEMBERS_MAX]; //  Send time of latest round each member acked
+    uint64_t acked;                     //  Bitmask: members with a valid ack_ms
+    lease_t lease;                      //  Our lease; acting needs it valid
+    int32_t transfer_to;                //  Transfer target, or CORE_NOBODY
+    uint64_t transfer_deadline_ms;      //  Step down if the transfer has not happened
+
+    //  Leader-change accounting: (term, leader) last known
+    uint64_t known_term;
+    int32_t known_leader;
+
+    //  Counters
+    uint64_t elections;
+    uint64_t prevotes;
+    uint64_t check_quorum_stepdowns;
+    uint64_t ignored;
+};
+
+//  --------------------------------------------------------------------------
+//  Configuration
+
+void
+core_config_defaults (core_config_t *config, uint32_t self, uint32_t member_count)
+{
+    memset (config, 0, sizeof (*config));
+    config->self = self;
+    config->member_count = member_count;
+    for (uint32_t i = 0; i < CORE_MEMBERS_MAX; i++)
+        config->weights [i] = i < member_count ? 1 : 0;
+    config->heartbeat_ms = CORE_HEARTBEAT_MS_DEFAULT;
+    config->election_timeout_ms = CORE_ELECTION_MS_DEFAULT;
+    config->lease_ms = 0;
+    config->max_drift_ppm = CORE_DRIFT_PPM_DEFAULT;
+    config->storm_threshold = STORM_THRESHOLD_DEFAULT;
+    config->backoff_max_ms = 0;
+    config->seed = 1;
+}
+
+uint64_t
+core_config_lease_ms (const core_config_t *config)
+{
+    if (config->lease_ms)
+        return config->lease_ms;
+    return lease_max_ms (config->election_timeout_ms, config->max_drift_ppm);
+}
+
+//  Writes a message without stdio, so the core links no formatting code.
+static int
+s_fail (char *err, size_t err_size, const char *what, uint64_t value)
+{
+    if (!err || err_size == 0)
+        return -1;
+    size_t at = 0;
+    for (; what [at] && at + 1 < err_size; at++)
+        err [at] = what [at];
+    if (value != UINT64_MAX && at + 22 < err_size) {
+        char digits [21];
+        int n = 0;
+        do {
+            digits [n++] = (char) ('0' + value % 10);
+            value /= 10;
+        } while (value);
+        err [at++] = ' ';
+        err [at++] = '(';
+        while (n)
+            err [at++] = digits [--n];
+        err [at++] = ')';
+    }
+    err [at] = 0;
+    return -1;
+}
+
+int
+core_config_check (const core_config_t *config, char *err, size_t err_size)
+{
+    const core_config_t *c = config;
+    if (c->member_count < 1 || c->member_count > CORE_MEMBERS_MAX)
+        return s_fail (err, err_size, "member count must be 1..64", c->member_count);
+    if (c->self >= c->member_count)
+        return s_fail (err, err_size, "self is not a member", c->self);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < c->member_count; i++) {
+        if (c->weights [i] > QUORUM_WEIGHT_MAX)
+            return s_fail (err, err_size, "weight above 1000 for member", i);
+        total += c->weights [i];
+    }
+    if (total == 0)
+        return s_fail (err, err_size, "total weight is 0: nobody could ever be elected", UINT64_MAX);
+    if (c->election_timeout_ms < CORE_TIMEOUT_MS_MIN || c->election_timeout_ms > CORE_TIMEOUT_MS_MAX)
+        return s_fail (err, err_size, "election timeout ms must be 10..600000", c->election_timeout_ms);
+    if (c->heartbeat_ms < 1 || c->heartbeat_ms * 2 > c->election_timeout_ms)
+        return s_fail (err, err_size,
+                       "heartbeat ms must be at least 1 and at most half the election timeout",
+                       c->heartbeat_ms);
+    if (c->max_drift_ppm > LEASE_DRIFT_PPM_MAX)
+        return s_fail (err, err_size, "max drift above 100000 ppm (10 %)", c->max_drift_ppm);
+    if (c->storm_threshold < 1 || c->storm_threshold >= STORM_RING)
+        return s_fail (err, err_size, "storm threshold must be 1..63", c->storm_threshold);
+    if (c->backoff_max_ms > CORE_TIMEOUT_MS_MAX)
+        return s_fail (err, err_size, "backoff max ms above 600000", c->backoff_max_ms);
+#ifdef MESH_NEGATIVE_CONTROLS
+    if (c->unsafe_controls & ~CORE_UNSAFE_ALL)
+        return s_fail (err, err_size, "unknown unsafe control", c->unsafe_controls);
+    bool long_lease_ok = (c->unsafe_controls & CORE_UNSAFE_LONG_LEASE) != 0;
+#else
+    if (c->unsafe_controls)
+        return s_fail (err, err_size, "unsafe controls exist only in test builds", c->unsafe_controls);
+    bool long_lease_ok = false;
+#endif
+    uint64_t lease = core_config_lease_ms (c);
+    if (lease == 0)
+        return s_fail (err, err_size, "lease would be 0 ms: election timeout too short", UINT64_MAX);
+    if (!long_lease_ok && !lease_safe (lease, c->election_timeout_ms, c->max_drift_ppm))
+        return s_fail (err, err_size,
+                       "lease ms too long: lease x (1 + max drift) must stay below 95 % of the "
+                       "election timeout; the longest allowed is",
+                       lease_max_ms (c->election_timeout_ms, c->max_drift_ppm));
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Lifecycle
+
+core_t *
+core_new (const core_config_t *config, const core_hard_state_t *hard, uint64_t now_ms)
+{
+    if (core_config_check (config, NULL, 0))
+        return NULL;
+    if (hard && hard->voted_for != CORE_NOBODY
+    && (hard->voted_for < 0 || (uint32_t) hard->voted_for >= config->member_count))
+        return NULL;
+    core_t *self = (core_t *) calloc (1, sizeof (core_t));
+    if (!self)
+        return NULL;
+    self->config = *config;
+    if (quorum_init (&self->quorum, config->member_count, config->weights)) {
+        free (self);
+        return NULL;
+    }
+    self->lease_ms = core_config_lease_ms (config);
+    self->backoff_max_ms = config->backoff_max_ms
+                         ? config->backoff_max_ms : 4 * config->election_timeout_ms;
+    rng_seed (&self->rng, config->seed);
+    storm_init (&self->storm, config->storm_threshold);
+    self->term = hard ? hard->term : 0;
+    self->voted_for = hard ? hard->voted_for : CORE_NOBODY;
+    self->role = CORE_FOLLOWER;
+    self->leader = CORE_NOBODY;
+    //  We may have acknowledged a leader just before a crash, and that
+    //  leader may still hold a lease we helped grant: refuse votes for T.
+    self->sticky = true;
+    self->contact_ms = now_ms;
+    self->transfer_to = CORE_NOBODY;
+    self->known_leader = CORE_NOBODY;
+    self->heartbeat_deadline_ms = now_ms;   //  Announce ourselves at once
+    self->election_deadline_ms = now_ms + config->election_timeout_ms
+                               + rng_below (&self->rng, config->election_timeout_ms);
+    return self;
+}
+
+void
+core_destroy (core_t **self_p)
+{
+    if (self_p && *self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Small helpers
+
+static uint64_t
+s_elapsed (uint64_t now_ms, uint64_t since_ms)
+{
+    return now_ms > since_ms ? now_ms - since_ms : 0;
+}
+
+static uint32_t
+s_weight (const core_t *self, uint32_t member)
+{
+    return quorum_weight (&self->quorum, member);
+}
+
+static void
+s_send (core_update_t *update, const core_msg_t *msg)
+{
+    //  CORE_MSGS_MAX covers the worst step (a full vote round, a heartbeat
+    //  and a reply); more would be a bug in this file, not bad input.
+    if (update->msg_count < CORE_MSGS_MAX)
+        update->msgs [update->msg_count++] = *msg;
+}
+
+static void
+s_reply (core_t *self, core_update_t *update, core_msg_type_t type, uint32_t to,
+         bool granted, uint64_t term, uint64_t hb_ms)
+{
+    core_msg_t msg = {
+        .type = type, .from = self->config.self, .to = to,
+        .term = term, .role = self->role, .leader = self->leader,
+        .hb_ms = hb_ms, .granted = granted
+    };
+    s_send (update, &msg);
+}
+
+static void
+s_set_reason (core_update_t *update, core_reason_t reason)
+{
+    if (reason != CORE_REASON_NONE)
+        update->reason = reason;
+}
+
+//  Outcome of the current (pre-)vote round.
+static quorum_result_t
+s_tally (const core_t *self)
+{
+    if (UNSAFE (self, CORE_UNSAFE_COUNT_ENTRIES)) {
+        //  The incident's bug: every answer counted as a yes.
+        vote_t as_counted [CORE_MEMBERS_MAX];
+        for (uint32_t i = 0; i < self->quorum.count; i++)
+            as_counted [i] = self->votes [i] == VOTE_NONE ? VOTE_NONE : VOTE_GRANTED;
+        return quorum_result (&self->quorum, as_counted);
+    }
+    if (UNSAFE (self, CORE_UNSAFE_QUORUM_THIRD)) {
+        uint64_t granted = quorum_granted_weight (&self->quorum, self->votes);
+        if (granted * 3 > quorum_total (&self->quorum))
+            return QUORUM_WON;
+    }
+    return quorum_result (&self->quorum, self->votes);
+}
+
+//  True while we protect a live leader (or just booted): no votes for others.
+static bool
+s_in_lease (const core_t *self, uint64_t now_ms)
+{
+    if (self->role == CORE_LEADER)
+        return true;
+    return self->sticky
+        && s_elapsed (now_ms, self->contact_ms) < self->config.election_timeout_ms;
+}
+
+static void
+s_reset_election_timer (core_t *self, uint64_t now_ms)
+{
+    uint64_t t = self->config.election_timeout_ms;
+    self->election_deadline_ms = now_ms + t + rng_below (&self->rng, t)
+        + storm_backoff_ms (&self->storm, t, self->backoff_max_ms, &self->rng);
+}
+
+//  Adopt a newer term: the vote belongs to the old term and is forgotten.
+static void
+s_set_term (core_t *self, uint64_t term, core_update_t *update)
+{
+    if (term <= self->term)
+        return;
+    self->term = term;
+    update->term_changed = true;
+    if (self->voted_for != CORE_NOBODY) {
+        self->voted_for = CORE_NOBODY;
+        update->vote_changed = true;
+    }
+    update->persist = true;
+}
+
+static void
+s_set_leader (core_t *self, int32_t leader, uint64_t now_ms, core_update_t *update)
+{
+    if (self->leader != leader) {
+        self->leader = leader;
+        update->leader_changed = true;
+    }
+    if (leader != CORE_NOBODY
+    && (leader != self->known_leader || self->term != self->known_term)) {
+        self->known_leader = leader;
+        self->known_term = self->term;
+        storm_note_leader_change (&self->storm, now_ms);
+    }
+    if (leader != CORE_NOBODY)
+        storm_note_leader_found (&self->storm);
+}
+
+static void
+s_set_role (core_t *self, core_role_t role, core_update_t *update)
+{
+    if (self->role != role) {
+        self->role = role;
+        update->role_changed = true;
+    }
+}
+
+static void
+s_clear_votes (core_t *self)
+{
+    memset (self->votes, 0, sizeof (self->votes));
+}
+
+static void
+s_heartbeat (core_t *self, uint64_t now_ms, core_update_t *update);
+
+//  --------------------------------------------------------------------------
+//  Role changes
+
+//  Follow leader (or nobody) in term, which may be newer than ours.
+static void
+s_become_follower (core_t *self, uint64_t term, int32_t leader, core_reason_t reason,
+                   uint64_t now_ms, core_update_t *update)
+{
+    bool was_leader = self->role == CORE_LEADER;
+    s_set_term (self, term, update);
+    if (self->role != CORE_FOLLOWER)
+        s_set_reason (update, reason);
+    s_set_role (self, CORE_FOLLOWER, update);
+    if (self->leader != leader)
+        s_set_reason (update, reason);
+    s_set_leader (self, leader, now_ms, update);
+    s_clear_votes (self);
+    if (self->lease.held) {
+        lease_revoke (&self->lease);
+        update->lease_changed = true;
+    }
+    self->transfer_to = CORE_NOBODY;
+    self->acked = 0;
+    if (was_leader) {
+        //  Tell the cluster at once, so followers stop protecting us
+        //  (ForgetLeader) instead of waiting out a full timeout.
+        s_reset_election_timer (self, now_ms);
+        s_heartbeat (self, now_ms, update);
+    }
+}
+
+void
+core_step_down (core_t *self, core_reason_t reason, uint64_t now_ms, core_update_t *update)
+{
+    s_become_follower (self, self->term, CORE_NOBODY, reason, now_ms, update);
+}
+
+void
+core_advance_term (core_t *self, core_update_t *update)
+{
+    s_set_term (self, self->term + 1, update);
+}
+
+static void
+s_send_requests (core_t *self, core_msg_type_t type, uint64_t term, bool transfer,
+                 core_update_t *update)
+{
+    for (uint32_t i = 0; i < self->quorum.count; i++) {
+        if (i == self->config.self || s_weight (self, i) == 0)
+            continue;       //  Weight-0 answers never count; do not ask
+        core_msg_t msg = {
+            .type = type, .from = self->config.self, .to = i, .term = term,
+            .role = self->role, .leader = CORE_NOBODY, .transfer = transfer
+        };
+        s_send (update, &msg);
+    }
+}
+
+static void s_become_candidate (core_t *self, bool transfer, uint64_t now_ms,
+                                core_update_t *update);
+
+//  PreVote (dissertation 9.6): ask whether peers would vote for us at
+//  term + 1, changing nobody's state, ours included.
+static void
+s_become_precandidate (core_t *self, core_reason_t reason, uint64_t now_ms,
+                       core_update_t *update)
+{
+    if (UNSAFE (self, CORE_UNSAFE_NO_PREVOTE)) {
+        s_become_candidate (self, false, now_ms, update);
+        return;
+    }
+    s_set_role (self, CORE_PRECANDIDATE, update);
+    s_set_reason (update, reason);
+    s_set_leader (self, CORE_NOBODY, now_ms, update);
+    s_clear_votes (self);
+    self->votes [self->config.self] = VOTE_GRANTED;
+    self->prevotes++;
+    s_reset_election_timer (self, now_ms);
+    if (s_tally (self) == QUORUM_WON) {
+        //  A cluster where we alone are a quorum
+        s_become_candidate (self, false, now_ms, update);
+        return;
+    }
+    s_send_requests (self, CORE_MSG_PREVOTE_REQ, self->term + 1, false, update);
+}
+
+static void
+s_become_candidate (core_t *self, bool transfer, uint64_t now_ms, core_update_t *update)
+{
+    core_advance_term (self, update);
+    self->voted_for = (int32_t) self->config.self;
+    update->vote_changed = true;
+    update->persist = true;
+    s_set_role (self, CORE_CANDIDATE, update);
+    s_set_reason (update, transfer ? CORE_REASON_TRANSFER : CORE_REASON_PREVOTE_WON);
+    s_set_leader (self, CORE_NOBODY, now_ms, update);
+    s_clear_votes (self);
+    self->votes [self->config.self] = VOTE_GRANTED;
+    self->elections++;
+    s_reset_election_timer (self, now_ms);
+    if (s_tally (self) == QUORUM_WON) {
+        core_become_leader (self, now_ms, update);
+        return;
+    }
+    s_send_requests (self, CORE_MSG_VOTE_REQ, self->term, transfer, update);
+}
+
+int
+core_become_leader (core_t *self, uint64_t now_ms, core_update_t *update)
+{
+    if (self->role != CORE_CANDIDATE || s_tally (self) != QUORUM_WON)
+        return -1;
+    s_set_role (self, CORE_LEADER, update);
+    s_set_reason (update, CORE_REASON_ELECTION_WON);
+    s_set_leader (self, (int32_t) self->config.self, now_ms, update);
+    self->leader_since_ms = now_ms;
+    self->acked = 0;
+    memset (self->ack_ms, 0, sizeof (self->ack_ms));
+    self->transfer_to = CORE_NOBODY;
+    //  No lease yet: it comes from the first round a quorum acknowledges.
+    lease_revoke (&self->lease);
+    s_heartbeat (self, now_ms, update);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Leader: heartbeats, acknowledgements, lease, CheckQuorum
+
+//  Recompute the lease from the acknowledged rounds. A leader that has
+//  begun a transfer never holds a lease again in this term: its target
+//  may be elected by voters that skip the stickiness rule.
+static void
+s_refresh_lease (core_t *self, core_update_t *update)
+{
+    if (self->role != CORE_LEADER || self->transfer_to != CORE_NOBODY)
+        return;
+    uint64_t round_ms;
+    if (!quorum_time (&self->quorum, self->ack_ms, self->acked, &round_ms))
+        return;
+    uint64_t before = self->lease.expiry_ms;
+    lease_renew (&self->lease, round_ms, self->lease_ms);
+    if (self->lease.expiry_ms != before)
+        update->lease_changed = true;
+}
+
+static void
+s_heartbeat (core_t *self, uint64_t now_ms, core_update_t *update)
+{
+    core_msg_t msg = {
+        .type = CORE_MSG_HEARTBEAT, .from = self->config.self, .to = CORE_TO_ALL,
+        .term = self->term, .role = self->role, .leader = self->leader, .hb_ms = now_ms
+    };
+    s_send (update, &msg);
+    self->heartbeat_deadline_ms = now_ms + self->config.heartbeat_ms;
+    if (self->role == CORE_LEADER) {
+        //  We acknowledge our own round the moment we send it.
+        self->ack_ms [self->config.self] = now_ms;
+        self->acked |= 1ULL << self->config.self;
+        s_refresh_lease (self, update);
+    }
+}
+
+//  When we last heard from a quorum (never earlier than our election).
+static uint64_t
+s_quorum_contact_ms (const core_t *self)
+{
+    uint64_t round_ms;
+    if (!quorum_time (&self->quorum, self->ack_ms, self->acked, &round_ms)
+    || round_ms < self->leader_since_ms)
+        round_ms = self->leader_since_ms;
+    return round_ms;
+}
+
+static void
+s_tick_leader (core_t *self, uint64_t now_ms, core_update_t *update)
+{
+    if (self->transfer_to != CORE_NOBODY && now_ms >= self->transfer_deadline_ms) {
+        //  The target did not take over in time. We cannot resume with a
+        //  lease in this term (see s_refresh_lease), so let an ordinary
+        //  election decide.
+        core_step_down (self, CORE_REASON_TRANSFER, now_ms, update);
+        return;
+    }
+    if (!UNSAFE (self, CORE_UNSAFE_NO_CHECK_QUORUM)
+    && s_elapsed (now_ms, s_quorum_contact_ms (self)) >= self->config.election_timeout_ms) {
+        self->check_quorum_stepdowns++;
+        core_step_down (self, CORE_REASON_CHECK_QUORUM, now_ms, update);
+        return;
+    }
+    if (now_ms >= self->heartbeat_deadline_ms)
+        s_heartbeat (self, now_ms, update);
+}
+
+static void
+s_tick_other (core_t *self, uint64_t now_ms, core_update_t *update)
+{
+    if (now_ms >= self->heartbeat_deadline_ms)
+        s_heartbeat (self, now_ms, update);
+    if (now_ms < self->election_deadline_ms)
+        return;
+    if (self->role != CORE_FOLLOWER)
+        storm_note_failed_election (&self->storm);
+    if (s_weight (self, self->config.self) == 0) {
+        //  Observers never campaign; they only notice the leader is gone.
+        s_set_leader (self, CORE_NOBODY, now_ms, update);
+        s_set_reason (update, CORE_REASON_ELECTION_TIMEOUT);
+        s_reset_election_timer (self, now_ms);
+        return;
+    }
+    s_become_precandidate (self, CORE_REASON_ELECTION_TIMEOUT, now_ms, update);
+}
+
+//  --------------------------------------------------------------------------
+//  Message handlers, one per type
+
+static void
+s_on_heartbeat (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    if (msg->role != CORE_LEADER) {
+        //  ForgetLeader: our leader says it no longer leads. A candidate
+        //  heartbeat of our own term predates its victory, so it does not
+        //  count; anything else from it in our term or later does.
+        if (self->role == CORE_FOLLOWER && (int32_t) msg->from == self->leader
+        && (msg->term > self->term
+            || (msg->term == self->term && msg->role != CORE_CANDIDATE))) {
+            s_set_leader (self, CORE_NOBODY, now_ms, update);
+            s_set_reason (update, CORE_REASON_LEADER_RESIGNED);
+            self->sticky = false;
+        }
+        else
+            self->ignored++;
+        return;
+    }
+    bool lower_ok = UNSAFE (self, CORE_UNSAFE_LOWER_TERM_WINS);
+    if (msg->term < self->term && !lower_ok) {
+        //  A deposed leader: answer with our term so it steps down.
+        s_reply (self, update, CORE_MSG_HEARTBEAT_ACK, msg->from, false, self->term, msg->hb_ms);
+        return;
+    }
+    if (msg->term == self->term
+    && (self->role == CORE_LEADER
+        || (self->leader != CORE_NOBODY && self->leader != (int32_t) msg->from))) {
+        //  Two leaders in one term: impossible unless safety was broken.
+        update->violation = true;
+        update->violation_member = msg->from;
+        update->violation_term = msg->term;
+        self->ignored++;
+        return;
+    }
+    core_reason_t reason = msg->term > self->term
+                         ? CORE_REASON_HIGHER_TERM : CORE_REASON_LEADER_HEARD;
+    if (msg->term < self->term) {
+        //  Negative control only: the lower term "wins".
+        self->term = msg->term;
+        self->voted_for = CORE_NOBODY;
+        update->term_changed = update->persist = true;
+    }
+    s_become_follower (self, msg->term, (int32_t) msg->from, reason, now_ms, update);
+    self->sticky = true;
+    self->contact_ms = now_ms;
+    s_reset_election_timer (self, now_ms);
+    s_reply (self, update, CORE_MSG_HEARTBEAT_ACK, msg->from, true, self->term, msg->hb_ms);
+}
+
+static void
+s_on_heartbeat_ack (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    if (msg->term > self->term) {
+        s_become_follower (self, msg->term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
+        return;
+    }
+    //  The echo is our own send time. One from the future or from before
+    //  this term cannot be ours: ignore it rather than extend the lease.
+    if (self->role != CORE_LEADER || msg->term != self->term || !msg->granted
+    || msg->hb_ms > now_ms || msg->hb_ms < self->leader_since_ms) {
+        self->ignored++;
+        return;
+    }
+    uint64_t bit = 1ULL << msg->from;
+    if (!(self->acked & bit) || msg->hb_ms > self->ack_ms [msg->from])
+        self->ack_ms [msg->from] = msg->hb_ms;
+    self->acked |= bit;
+    s_refresh_lease (self, update);
+}
+
+static void
+s_on_prevote_req (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    //  Grant if a real vote at that term could be granted, without moving
+    //  to it: the proposed term must be newer than ours and we must not be
+    //  protecting a live leader.
+    bool granted = msg->term > self->term
+                && s_weight (self, msg->from) > 0
+                && !s_in_lease (self, now_ms);
+    s_reply (self, update, CORE_MSG_PREVOTE_RESP, msg->from, granted,
+             granted ? msg->term : self->term, 0);
+}
+
+static void
+s_on_prevote_resp (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    if (!msg->granted && msg->term > self->term) {
+        s_become_follower (self, msg->term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
+        return;
+    }
+    if (self->role != CORE_PRECANDIDATE
+    || (msg->granted && msg->term != self->term + 1)) {
+        self->ignored++;
+        return;
+    }
+    self->votes [msg->from] = msg->granted ? VOTE_GRANTED : VOTE_DENIED;
+    quorum_result_t result = s_tally (self);
+    if (result == QUORUM_WON)
+        s_become_candidate (self, false, now_ms, update);
+    else
+    if (result == QUORUM_LOST) {
+        storm_note_failed_election (&self->storm);
+        s_become_follower (self, self->term, CORE_NOBODY, CORE_REASON_PREVOTE_LOST, now_ms, update);
+        s_reset_election_timer (self, now_ms);
+    }
+}
+
+bool
+core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, bool transfer,
+                 uint64_t now_ms, core_update_t *update)
+{
+    if (candidate >= self->quorum.count || candidate == self->config.self
+    || s_weight (self, candidate) == 0)
+        return false;
+    if (term < self->term)
+        return false;                   //  Never for a lower term
+    //  A transfer is honoured only from the leader that started it (which
+    //  gave up its lease); a leader that started none refuses it.
+    if (transfer && self->role == CORE_LEADER && self->transfer_to != (int32_t) candidate)
+        transfer = false;
+    if (s_in_lease (self, now_ms) && !transfer)
+        return false;                   //  Stickiness; the term is left alone
+    if (term > self->term)
+        s_become_follower (self, term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
+    if (self->voted_for != CORE_NOBODY && self->voted_for != (int32_t) candidate)
+        return false;                   //  One vote per term
+    if (self->voted_for != (int32_t) candidate) {
+        self->voted_for = (int32_t) candidate;
+        update->vote_changed = true;
+        update->persist = true;
+    }
+    s_reset_election_timer (self, now_ms);
+    return true;
+}
+
+static void
+s_on_vote_req (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    bool granted = core_grant_vote (self, msg->from, msg->term, msg->transfer, now_ms, update);
+    s_reply (self, update, CORE_MSG_VOTE_RESP, msg->from, granted, self->term, 0);
+}
+
+static void
+s_on_vote_resp (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    if (msg->term > self->term) {
+        s_become_follower (self, msg->term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
+        return;
+    }
+    if (self->role != CORE_CANDIDATE || msg->term != self->term) {
+        self->ignored++;
+        return;
+    }
+    self->votes [msg->from] = msg->granted ? VOTE_GRANTED : VOTE_DENIED;
+    quorum_result_t result = s_tally (self);
+    if (result == QUORUM_WON)
+        core_become_leader (self, now_ms, update);
+    else
+    if (result == QUORUM_LOST) {
+        storm_note_failed_election (&self->storm);
+        s_become_follower (self, self->term, CORE_NOBODY, CORE_REASON_ELECTION_LOST, now_ms, update);
+        s_reset_election_timer (self, now_ms);
+    }
+}
+
+static void
+s_on_timeout_now (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    if (self->role != CORE_FOLLOWER || msg->term != self->term
+    || (int32_t) msg->from != self->leader || s_weight (self, self->config.self) == 0) {
+        self->ignored++;
+        return;
+    }
+    s_become_candidate (self, true, now_ms, update);
+}
+
+//  Start a transfer: the lease goes first, then TimeoutNow to the target.
+static int
+s_transfer (core_t *self, uint32_t target, uint64_t now_ms, core_update_t *update)
+{
+    if (self->role != CORE_LEADER || target >= self->quorum.count
+    || target == self->config.self || s_weight (self, target) == 0)
+        return -1;
+    uint64_t bit = 1ULL << target;
+    if (!(self->acked & bit)
+    || s_elapsed (now_ms, self->ack_ms [target]) >= self->config.election_timeout_ms)
+        return -1;          //  Not reachable: it would not win
+    if (self->transfer_to != CORE_NOBODY)
+        return -1;          //  One transfer per term
+    lease_revoke (&self->lease);
+    update->lease_changed = true;
+    self->transfer_to = (int32_t) target;
+    self->transfer_deadline_ms = now_ms + self->config.election_timeout_ms;
+    s_set_reason (update, CORE_REASON_TRANSFER);
+    core_msg_t msg = {
+        .type = CORE_MSG_TIMEOUT_NOW, .from = self->config.self, .to = target,
+        .term = self->term, .role = self->role, .leader = self->leader
+    };
+    s_send (update, &msg);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The step
+
+static uint64_t
+s_min (uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint64_t
+s_next_deadline (const core_t *self, uint64_t now_ms)
+{
+    uint64_t next = self->heartbeat_deadline_ms;
+    if (self->role == CORE_LEADER) {
+        if (!UNSAFE (self, CORE_UNSAFE_NO_CHECK_QUORUM))
+            next = s_min (next, s_quorum_contact_ms (self) + self->config.election_timeout_ms);
+        if (self->lease.held && self->lease.expiry_ms > now_ms)
+            next = s_min (next, self->lease.expiry_ms);     //  To report the lapse
+        if (self->transfer_to != CORE_NOBODY)
+            next = s_min (next, self->transfer_deadline_ms);
+    }
+    else
+        next = s_min (next, self->election_deadline_ms);
+    return next;
+}
+
+static bool
+s_valid_msg (const core_t *self, const core_msg_t *msg)
+{
+    if (msg->type < CORE_MSG_HEARTBEAT || msg->type > CORE_MSG_TYPE_MAX)
+        return false;
+    if (msg->from >= self->quorum.count || msg->from == self->config.self)
+        return false;
+    if (msg->to != self->config.self && !(msg->to == CORE_TO_ALL && msg->type == CORE_MSG_HEARTBEAT))
+        return false;
+    if (msg->role > CORE_LEADER)
+        return false;
+    return true;
+}
+
+int
+core_step (core_t *self, const core_event_t *event, core_update_t *update)
+{
+    uint64_t now_ms = event->now_ms;
+    update->term_changed = update->vote_changed = false;
+    update->role_changed = update->leader_changed = update->lease_changed = false;
+    update->reason = CORE_REASON_NONE;
+    update->persist = false;
+    update->msg_count = 0;
+    update->violation = false;
+    update->violation_member = 0;
+    update->violation_term = 0;
+
+    int rc = 0;
+    if (event->type == CORE_EV_RECV && !s_valid_msg (self, &event->msg))
+        rc = -1;
+    else
+    if (event->type < CORE_EV_TICK || event->type > CORE_EV_CAMPAIGN)
+        rc = -1;
+    else {
+        //  Deadlines first, so that a late event sees the state its time implies.
+        if (self->role == CORE_LEADER)
+            s_tick_leader (self, now_ms, update);
+        else
+            s_tick_other (self, now_ms, update);
+
+        const core_msg_t *msg = &event->msg;
+        switch (event->type) {
+            case CORE_EV_TICK:
+                break;
+            case CORE_EV_RECV:
+                switch (msg->type) {
+                    case CORE_MSG_HEARTBEAT:     s_on_heartbeat (self, msg, now_ms, update); break;
+                    case CORE_MSG_HEARTBEAT_ACK: s_on_heartbeat_ack (self, msg, now_ms, update); break;
+                    case CORE_MSG_PREVOTE_REQ:   s_on_prevote_req (self, msg, now_ms, update); break;
+                    case CORE_MSG_PREVOTE_RESP:  s_on_prevote_resp (self, msg, now_ms, update); break;
+                    case CORE_MSG_VOTE_REQ:      s_on_vote_req (self, msg, now_ms, update); break;
+                    case CORE_MSG_VOTE_RESP:     s_on_vote_resp (self, msg, now_ms, update); break;
+                    case CORE_MSG_TIMEOUT_NOW:   s_on_timeout_now (self, msg, now_ms, update); break;
+                }
+                break;
+            case CORE_EV_TRANSFER:
+                rc = s_transfer (self, event->target, now_ms, update);
+                break;
+            case CORE_EV_CAMPAIGN:
+                //  Not while we protect a leader: our own vote would count
+                //  against the lease we helped grant.
+                if (self->role == CORE_LEADER || s_weight (self, self->config.self) == 0
+                || s_in_lease (self, now_ms))
+                    rc = -1;
+                else
+                    s_become_precandidate (self, CORE_REASON_COMMAND, now_ms, update);
+                break;
+        }
+    }
+    if (UNSAFE (self, CORE_UNSAFE_NO_PERSIST))
+        update->persist = false;
+    update->term = self->term;
+    update->voted_for = self->voted_for;
+    update->next_deadline_ms = s_next_deadline (self, now_ms);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Queries
+
+core_leadership_t
+core_current_leader (const core_t *self, uint64_t now_ms)
+{
+    core_leadership_t info = { .leader = self->leader, .term = self->term };
+    info.is_self = self->role == CORE_LEADER;
+    if (info.is_self) {
+        info.lease_valid = !lease_expired (&self->lease, now_ms);
+        info.lease_remaining_ms = lease_remaining (&self->lease, now_ms);
+    }
+    return info;
+}
+
+core_role_t
+core_role (const core_t *self)
+{
+    return self->role;
+}
+
+uint64_t
+core_term (const core_t *self)
+{
+    return self->term;
+}
+
+int32_t
+core_voted_for (const core_t *self)
+{
+    return self->voted_for;
+}
+
+core_hard_state_t
+core_hard_state (const core_t *self)
+{
+    return (core_hard_state_t) { .term = self->term, .voted_for = self->voted_for };
+}
+
+core_stats_t
+core_stats (const core_t *self, uint64_t now_ms)
+{
+    return (core_stats_t) {
+        .elections = self->elections,
+        .prevotes = self->prevotes,
+        .leader_changes = self->storm.leader_changes_total,
+        .check_quorum_stepdowns = self->check_quorum_stepdowns,
+        .messages_ignored = self->ignored,
+        .failed_elections = self->storm.failed_elections,
+        .storm_alarm = storm_alarm (&self->storm, now_ms)
+    };
+}
+
+uint64_t
+core_lease_expiry_ms (const core_t *self)
+{
+    return self->role == CORE_LEADER && self->lease.held ? self->lease.expiry_ms : 0;
+}
+
+const char *
+core_role_name (core_role_t role)
+{
+    switch (role) {
+        case CORE_FOLLOWER:     return "follower";
+        case CORE_PRECANDIDATE: return "precandidate";
+        case CORE_CANDIDATE:    return "candidate";
+        case CORE_LEADER:       return "leader";
+    }
+    return "unknown";
+}
+
+const char *
+core_msg_type_name (core_msg_type_t type)
+{
+    switch (type) {
+        case CORE_MSG_HEARTBEAT:     return "heartbeat";
+        case CORE_MSG_HEARTBEAT_ACK: return "heartbeat-ack";
+        case CORE_MSG_PREVOTE_REQ:   return "prevote-request";
+        case CORE_MSG_PREVOTE_RESP:  return "prevote-reply";
+        case CORE_MSG_VOTE_REQ:      return "vote-request";
+        case CORE_MSG_VOTE_RESP:     return "vote-reply";
+        case CORE_MSG_TIMEOUT_NOW:   return "timeout-now";
+    }
+    return "unknown";
+}
+
+const char *
+core_reason_name (core_reason_t reason)
+{
+    switch (reason) {
+        case CORE_REASON_NONE:             return "none";
+        case CORE_REASON_ELECTION_TIMEOUT: return "election-timeout";
+        case CORE_REASON_PREVOTE_WON:      return "prevote-won";
+        case CORE_REASON_PREVOTE_LOST:     return "prevote-lost";
+        case CORE_REASON_ELECTION_WON:     return "election-won";
+        case CORE_REASON_ELECTION_LOST:    return "election-lost";
+        case CORE_REASON_HIGHER_TERM:      return "higher-term";
+        case CORE_REASON_LEADER_HEARD:     return "leader-heard";
+        case CORE_REASON_CHECK_QUORUM:     return "check-quorum";
+        case CORE_REASON_LEADER_RESIGNED:  return "leader-resigned";
+        case CORE_REASON_TRANSFER:         return "transfer";
+        case CORE_REASON_COMMAND:          return "command";
+    }
+    return "unknown";
+}
