@@ -1,0 +1,89 @@
+/*  cluster: the cluster file, in ZeroMQ's ZPL (czmq zconfig).
+
+    One file describes the whole cluster and is the same on every host:
+
+        cluster
+            id = dispatch-east
+            heartbeat_ms = 50           #  defaults shown; all optional
+            election_timeout_ms = 250   #  T: timeouts drawn from [T, 2T)
+            lease_ms = 0                #  0: the longest the drift bound allows
+            max_drift_ppm = 10000       #  1 %
+            storm_threshold = 5         #  leader changes per hour before the alarm
+            backoff_max_ms = 0          #  0: 4 T
+        members
+            n1
+                weight = 1
+                heartbeat = "tcp://10.0.0.1:7101"   #  PUB endpoint
+                rpc = "tcp://10.0.0.1:7201"         #  ROUTER endpoint
+                public_key = 3f0a...                #  64 hex digits, Ed25519
+                metrics = "10.0.0.1:9101"           #  optional, host:port
+
+    Loading is strict: unknown keys or sections, duplicate ids or endpoints,
+    malformed numbers, bad keys, a total weight of 0 and a lease the drift
+    bound does not allow are errors whose message names the offending entry.
+    Nothing is silently ignored or defaulted except the documented defaults.
+*/
+#ifndef MESH_CLUSTER_H
+#define MESH_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core.h"
+
+#define CLUSTER_ID_MAX          64      //  Cluster id length, characters
+#define CLUSTER_MEMBER_ID_MAX   32      //  Member id length, characters
+#define CLUSTER_ENDPOINT_MAX    255     //  Endpoint length, characters
+#define CLUSTER_KEY_BYTES       32      //  Ed25519 public key
+#define CLUSTER_FILE_BYTES_MAX  (1024 * 1024)
+#define CLUSTER_ERROR_MAX       512     //  Room for an error message
+
+typedef struct {
+    char id [CLUSTER_MEMBER_ID_MAX + 1];
+    uint32_t weight;
+    char heartbeat [CLUSTER_ENDPOINT_MAX + 1];  //  PUB endpoint
+    char rpc [CLUSTER_ENDPOINT_MAX + 1];        //  ROUTER endpoint
+    char metrics [CLUSTER_ENDPOINT_MAX + 1];    //  host:port, or "" for none
+    uint8_t public_key [CLUSTER_KEY_BYTES];
+} cluster_member_t;
+
+typedef struct {
+    char id [CLUSTER_ID_MAX + 1];
+    uint64_t heartbeat_ms;
+    uint64_t election_timeout_ms;
+    uint64_t lease_ms;                  //  As written; 0 = derived
+    uint32_t max_drift_ppm;
+    uint32_t storm_threshold;
+    uint64_t backoff_max_ms;
+    uint32_t member_count;
+    cluster_member_t members [CORE_MEMBERS_MAX];
+} cluster_t;
+
+//  True for a valid member or cluster id: 1..max characters of
+//  [A-Za-z0-9._-].
+bool cluster_id_valid (const char *id, size_t max);
+
+//  Parse ZPL text (source names it in errors). Returns a new cluster, or
+//  NULL with a message in err (CLUSTER_ERROR_MAX bytes is enough).
+cluster_t *cluster_parse (const char *text, const char *source, char *err, size_t err_size);
+
+//  Read and parse a cluster file. NULL with a message in err.
+cluster_t *cluster_load (const char *path, char *err, size_t err_size);
+
+//  Write the cluster as a ZPL file (atomically: temp file, rename).
+int cluster_save (const cluster_t *self, const char *path);
+
+//  Destroy; safe on NULL, sets *self_p to NULL.
+void cluster_destroy (cluster_t **self_p);
+
+//  Member number of id, or -1.
+int cluster_find (const cluster_t *self, const char *id);
+
+//  The core configuration of member self.
+void cluster_core_config (const cluster_t *self, uint32_t member, uint64_t seed,
+                          core_config_t *config);
+
+//  The lease the cluster's leaders will hold, in ms.
+uint64_t cluster_lease_ms (const cluster_t *self);
+
+#endif

@@ -1,0 +1,281 @@
+/*  state: the node's durable state. See state.h.
+
+    Record layout, little-endian, STATE_RECORD_BYTES long:
+        0   magic "IMSHSTAT"        8 bytes
+        8   version (1)             u32
+        12  reserved (0)            u32
+        16  term                    u64
+        24  incarnation             u64
+        32  vote length, vote id    u8 + 64 bytes
+        97  cluster length, id      u8 + 64 bytes
+        162 zero padding            14 bytes
+        176 BLAKE2b-128 of 0..175   16 bytes
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "state.h"
+#include <sodium.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_MAGIC     "IMSHSTAT"
+#define STATE_VERSION   1
+#define STATE_SUM_AT    176
+#define STATE_PATH_MAX  4096
+#define STATE_DIR_MAX   (STATE_PATH_MAX - 32)   //  Leaves room for "/state.tmp"
+
+struct _state_t {
+    char dir [STATE_DIR_MAX];           //  Data directory
+    char cluster [STATE_ID_MAX + 1];    //  Cluster the record belongs to
+    int lock_fd;                        //  Holds the flock
+    uint64_t term;
+    char vote [STATE_ID_MAX + 1];
+    uint64_t incarnation;
+};
+
+static int
+s_error (char *err, size_t err_size, const char *format, ...)
+{
+    if (err && err_size) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (err, err_size, format, args);
+        va_end (args);
+    }
+    return -1;
+}
+
+static void
+s_put64 (uint8_t *at, uint64_t value)
+{
+    for (int i = 0; i < 8; i++)
+        at [i] = (uint8_t) (value >> (8 * i));
+}
+
+static uint64_t
+s_get64 (const uint8_t *at)
+{
+    uint64_t value = 0;
+    for (int i = 7; i >= 0; i--)
+        value = (value << 8) | at [i];
+    return value;
+}
+
+static void
+s_put_string (uint8_t *at, const char *text)
+{
+    size_t length = strlen (text);
+    at [0] = (uint8_t) length;
+    memcpy (at + 1, text, length);
+}
+
+static int
+s_get_string (const uint8_t *at, char *text)
+{
+    size_t length = at [0];
+    if (length > STATE_ID_MAX)
+        return -1;
+    memcpy (text, at + 1, length);
+    text [length] = 0;
+    if (strlen (text) != length)
+        return -1;              //  Embedded NUL
+    return 0;
+}
+
+static void
+s_encode (const state_t *self, uint8_t *record)
+{
+    memset (record, 0, STATE_RECORD_BYTES);
+    memcpy (record, STATE_MAGIC, 8);
+    record [8] = STATE_VERSION;
+    s_put64 (record + 16, self->term);
+    s_put64 (record + 24, self->incarnation);
+    s_put_string (record + 32, self->vote);
+    s_put_string (record + 97, self->cluster);
+    crypto_generichash (record + STATE_SUM_AT, 16, record, STATE_SUM_AT, NULL, 0);
+}
+
+static int
+s_decode (state_t *self, const uint8_t *record, const char *path, char *err, size_t err_size)
+{
+    uint8_t sum [16];
+    if (memcmp (record, STATE_MAGIC, 8) != 0)
+        return s_error (err, err_size, "%s: not an incidentmesh state file", path);
+    crypto_generichash (sum, 16, record, STATE_SUM_AT, NULL, 0);
+    if (sodium_memcmp (sum, record + STATE_SUM_AT, 16) != 0)
+        return s_error (err, err_size, "%s: checksum mismatch: the state is corrupt; restore it "
+                        "or, if this node may safely forget its vote, move it away", path);
+    if (record [8] != STATE_VERSION || record [9] || record [10] || record [11])
+        return s_error (err, err_size, "%s: unsupported state version %u", path, record [8]);
+    char cluster [STATE_ID_MAX + 1];
+    if (s_get_string (record + 97, cluster) || s_get_string (record + 32, self->vote))
+        return s_error (err, err_size, "%s: malformed id in state record", path);
+    if (strcmp (cluster, self->cluster) != 0)
+        return s_error (err, err_size, "%s: belongs to cluster '%s', not '%s'", path, cluster,
+                        self->cluster);
+    self->term = s_get64 (record + 16);
+    self->incarnation = s_get64 (record + 24);
+    return 0;
+}
+
+static void
+s_path (const state_t *self, const char *name, char *path)
+{
+    snprintf (path, STATE_PATH_MAX, "%s/%s", self->dir, name);
+}
+
+state_t *
+state_open (const char *dir, const char *cluster_id, char *err, size_t err_size)
+{
+    if (strlen (cluster_id) > STATE_ID_MAX || strlen (dir) >= STATE_DIR_MAX) {
+        s_error (err, err_size, "%s: path or cluster id too long", dir);
+        return NULL;
+    }
+    if (mkdir (dir, 0700) != 0 && errno != EEXIST) {
+        s_error (err, err_size, "%s: cannot create data directory: %s", dir, strerror (errno));
+        return NULL;
+    }
+    state_t *self = (state_t *) calloc (1, sizeof (state_t));
+    if (!self)
+        return NULL;
+    snprintf (self->dir, sizeof self->dir, "%s", dir);
+    snprintf (self->cluster, sizeof self->cluster, "%s", cluster_id);
+    char path [STATE_PATH_MAX];
+    s_path (self, STATE_LOCK_FILE, path);
+    self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (self->lock_fd < 0) {
+        s_error (err, err_size, "%s: %s", path, strerror (errno));
+        free (self);
+        return NULL;
+    }
+    if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        s_error (err, err_size, "%s: data directory is in use by another process", dir);
+        state_destroy (&self);
+        return NULL;
+    }
+    s_path (self, STATE_FILE, path);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return self;            //  A fresh node
+        s_error (err, err_size, "%s: %s", path, strerror (errno));
+        state_destroy (&self);
+        return NULL;
+    }
+    uint8_t record [STATE_RECORD_BYTES + 1];
+    ssize_t size = read (fd, record, sizeof record);
+    close (fd);
+    int rc;
+    if (size < 0)
+        rc = s_error (err, err_size, "%s: %s", path, strerror (errno));
+    else
+    if (size != STATE_RECORD_BYTES)
+        rc = s_error (err, err_size, "%s: %zd bytes, expected %d: truncated or not a state file; "
+                      "restore it rather than delete it (a lost vote allows a double vote)",
+                      path, size, STATE_RECORD_BYTES);
+    else
+        rc = s_decode (self, record, path, err, err_size);
+    if (rc)
+        state_destroy (&self);
+    return self;
+}
+
+void
+state_destroy (state_t **self_p)
+{
+    if (self_p && *self_p) {
+        state_t *self = *self_p;
+        if (self->lock_fd >= 0)
+            close (self->lock_fd);      //  Releases the flock
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+uint64_t
+state_term (const state_t *self)
+{
+    return self->term;
+}
+
+const char *
+state_vote (const state_t *self)
+{
+    return self->vote;
+}
+
+uint64_t
+state_incarnation (const state_t *self)
+{
+    return self->incarnation;
+}
+
+//  Write the record for the current fields: temp file, fsync, rename,
+//  fsync of the directory so the rename itself is durable.
+static int
+s_write (state_t *self, char *err, size_t err_size)
+{
+    uint8_t record [STATE_RECORD_BYTES];
+    s_encode (self, record);
+    char temp [STATE_PATH_MAX], path [STATE_PATH_MAX];
+    s_path (self, STATE_FILE ".tmp", temp);
+    s_path (self, STATE_FILE, path);
+    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return s_error (err, err_size, "%s: %s", temp, strerror (errno));
+    bool ok = write (fd, record, sizeof record) == (ssize_t) sizeof record && fsync (fd) == 0;
+    int saved = errno;
+    close (fd);
+    if (!ok) {
+        unlink (temp);
+        return s_error (err, err_size, "%s: write or fsync failed: %s", temp, strerror (saved));
+    }
+    if (rename (temp, path) != 0)
+        return s_error (err, err_size, "%s: rename failed: %s", path, strerror (errno));
+    int dir_fd = open (self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0 || fsync (dir_fd) != 0) {
+        saved = errno;
+        if (dir_fd >= 0)
+            close (dir_fd);
+        return s_error (err, err_size, "%s: directory fsync failed: %s", self->dir, strerror (saved));
+    }
+    close (dir_fd);
+    return 0;
+}
+
+int
+state_save (state_t *self, uint64_t term, const char *vote, char *err, size_t err_size)
+{
+    if (!vote)
+        vote = "";
+    if (strlen (vote) > STATE_ID_MAX)
+        return s_error (err, err_size, "vote id too long");
+    state_t before = *self;
+    self->term = term;
+    snprintf (self->vote, sizeof self->vote, "%s", vote);
+    if (s_write (self, err, err_size)) {
+        //  Memory keeps matching the disk: the caller must not act on it.
+        self->term = before.term;
+        memcpy (self->vote, before.vote, sizeof self->vote);
+        return -1;
+    }
+    return 0;
+}
+
+int
+state_boot (state_t *self, char *err, size_t err_size)
+{
+    self->incarnation++;
+    if (s_write (self, err, err_size)) {
+        self->incarnation--;
+        return -1;
+    }
+    return 0;
+}

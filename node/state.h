@@ -1,0 +1,49 @@
+/*  state: the node's durable state in its data directory.
+
+    One record holds what must survive a crash: the current term, the vote
+    in that term (as a member id, so reordering the cluster file cannot
+    change whom we voted for), and the incarnation (a boot counter that
+    makes every signed message of this boot distinct from any before it).
+    Term and vote are written together, atomically: a temporary file is
+    written and fsynced, renamed over the old one, and the directory is
+    fsynced (hashicorp/raft #661: term and vote written separately allowed
+    a double vote). A record that is truncated, corrupt, from another
+    cluster or another version is an error, never a silent reset.
+
+    The directory is locked (flock) while open, so two processes can never
+    share one node's state.
+*/
+#ifndef MESH_STATE_H
+#define MESH_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATE_FILE          "state"         //  Name of the record in the data directory
+#define STATE_LOCK_FILE     "lock"
+#define STATE_RECORD_BYTES  192             //  Fixed size of the record
+#define STATE_ID_MAX        64
+
+typedef struct _state_t state_t;
+
+//  Open (and lock) the data directory, creating it if needed, and read the
+//  record if one exists; a fresh directory starts at term 0, no vote,
+//  incarnation 0. NULL with a message in err on any problem.
+state_t *state_open (const char *dir, const char *cluster_id, char *err, size_t err_size);
+
+//  Release the lock; safe on NULL, sets *self_p to NULL.
+void state_destroy (state_t **self_p);
+
+uint64_t state_term (const state_t *self);
+const char *state_vote (const state_t *self);      //  "" for none
+uint64_t state_incarnation (const state_t *self);
+
+//  Durably record term and vote ("" or NULL for none). Returns 0, or -1
+//  with a message in err; then the old record is still the one on disk.
+int state_save (state_t *self, uint64_t term, const char *vote, char *err, size_t err_size);
+
+//  Start a new incarnation: increment and save it. Call once per boot,
+//  before any signed message leaves.
+int state_boot (state_t *self, char *err, size_t err_size);
+
+#endif
