@@ -1,0 +1,64 @@
+/*  metrics: the node's numbers in Prometheus text format over HTTP.
+
+    The node thread fills a metrics_snapshot_t once per loop turn and hands
+    it over with metrics_update; libmicrohttpd's own thread answers
+    GET /metrics from the latest snapshot under a mutex, so a slow or
+    hostile scraper never stalls consensus. The server listens on the
+    member's metrics address (host:port) only; anything but GET /metrics
+    gets 404 or 405. Connections are limited and time out.
+
+    All names carry the prefix meshnode_ and the label node="<id>".
+*/
+#ifndef MESH_METRICS_H
+#define MESH_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_REASONS_MAX     16      //  Rejection reasons with a counter
+#define METRICS_TEXT_BYTES_MAX  8192    //  Rendered page limit
+#define METRICS_CONNECTIONS_MAX 16
+#define METRICS_TIMEOUT_S       5
+
+typedef struct {
+    uint64_t term;
+    bool is_leader;                 //  Leader with a valid lease
+    bool has_leader;                //  Knows a leader
+    uint64_t lease_remaining_ms;
+    uint64_t leader_changes_total;
+    uint64_t elections_total;
+    uint64_t prevotes_total;
+    uint64_t check_quorum_stepdowns_total;
+    uint64_t heartbeats_sent_total;
+    uint64_t heartbeats_received_total;
+    uint64_t messages_accepted_total;
+    uint32_t reason_count;
+    const char *reason_name [METRICS_REASONS_MAX];      //  Static strings
+    uint64_t rejected_total [METRICS_REASONS_MAX];
+    uint64_t send_dropped_total;    //  Messages a full or unconnected socket refused
+    uint32_t peers_connected;       //  Peers heard within one election timeout
+    bool storm_alarm;
+    uint64_t incarnation;
+} metrics_snapshot_t;
+
+typedef struct _metrics_t metrics_t;
+
+//  Render a snapshot for node as Prometheus text into buffer. Returns the
+//  length, or 0 if it did not fit.
+size_t metrics_render (const metrics_snapshot_t *snapshot, const char *node,
+                       char *buffer, size_t size);
+
+//  Start serving on address (host:port). NULL with a message in err.
+metrics_t *metrics_new (const char *address, const char *node, char *err, size_t err_size);
+
+//  Stop serving; safe on NULL, sets *self_p to NULL.
+void metrics_destroy (metrics_t **self_p);
+
+//  Publish a new snapshot (copied).
+void metrics_update (metrics_t *self, const metrics_snapshot_t *snapshot);
+
+//  The port actually bound (useful with port 0 in tests).
+uint16_t metrics_port (const metrics_t *self);
+
+#endif
