@@ -917,6 +917,22 @@ core_stats (const core_t *self, uint64_t now_ms)
     };
 }
 
+int32_t
+core_transfer_candidate (const core_t *self, uint64_t now_ms)
+{
+    if (self->role != CORE_LEADER)
+        return CORE_NOBODY;
+    int32_t best = CORE_NOBODY;
+    for (uint32_t i = 0; i < self->quorum.count; i++) {
+        if (i == self->config.self || s_weight (self, i) == 0 || !(self->acked & (1ULL << i))
+        || s_elapsed (now_ms, self->ack_ms [i]) >= self->config.election_timeout_ms)
+            continue;
+        if (best == CORE_NOBODY || self->ack_ms [i] > self->ack_ms [best])
+            best = (int32_t) i;
+    }
+    return best;
+}
+
 uint64_t
 core_lease_expiry_ms (const core_t *self)
 {

@@ -266,6 +266,11 @@ int32_t core_voted_for (const core_t *self);
 core_hard_state_t core_hard_state (const core_t *self);
 core_stats_t core_stats (const core_t *self, uint64_t now_ms);
 
+//  The best target for a leadership transfer at now_ms: the voter that
+//  acknowledged our latest round (reachable and up to date), or -1 if we
+//  do not lead or no voter answered within T.
+int32_t core_transfer_candidate (const core_t *self, uint64_t now_ms);
+
 //  Lease expiry on our own clock, 0 if we hold no lease (for checkers).
 uint64_t core_lease_expiry_ms (const core_t *self);
 

@@ -289,6 +289,7 @@ test_regression_become_leader_needs_quorum (void **state)
     (void) state;
     core_t *core = s_core (0, 5, NULL, 0);
     assert_int_equal (core_become_leader (core, 0, &update), -1);    //  Follower
+    assert_int_equal (core_transfer_candidate (core, 0), CORE_NOBODY);
     uint64_t now = s_run_to_campaign (core, 0);
     assert_int_equal (core_role (core), CORE_PRECANDIDATE);
     assert_int_equal (core_become_leader (core, now, &update), -1);  //  Pre-candidate
@@ -392,6 +393,7 @@ test_transfer_revokes_lease_then_sends_timeout_now (void **state)
     assert_true (core_current_leader (core, now + 5).lease_valid);
     transfer.target = 2;
     assert_int_equal (core_step (core, &transfer, &update), -1);    //  2 unreachable too
+    assert_int_equal (core_transfer_candidate (core, now + 5), 1);  //  The one that answered
     transfer.target = 0;
     assert_int_equal (core_step (core, &transfer, &update), -1);    //  Ourselves
     transfer.target = 1;
