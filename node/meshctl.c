@@ -1,0 +1,527 @@
+/*  meshctl: the operator's tool for an incidentmesh cluster.
+
+    meshctl keygen PREFIX
+    meshctl cluster-init DIR --nodes N [--base-port P] [--weights w1,w2,...] [--id CLUSTER]
+    meshctl watch --cluster FILE [--json]
+    meshctl status --cluster FILE [--json] [--timeout-ms MS]
+    meshctl leader --cluster FILE [--timeout-ms MS]
+
+    Exit codes: 0 success; 1 no leader (status, leader); 2 bad arguments or
+    files; 3 split brain (status, leader).
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "cluster.h"
+#include "core.h"
+#include "keys.h"
+#include "watch.h"
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_NO_LEADER      1
+#define EXIT_USAGE          2
+#define EXIT_SPLIT_BRAIN    3
+#define STATUS_TIMEOUT_MS   1000
+#define WATCH_REDRAW_MS     100
+
+static const char *usage_text =
+    "usage: meshctl COMMAND [options]\n"
+    "\n"
+    "  keygen PREFIX                    write PREFIX.secret (0600) and PREFIX.public\n"
+    "  cluster-init DIR --nodes N       a local cluster: DIR/cluster.cfg, DIR/nK.secret,\n"
+    "      [--base-port P]              data directories DIR/nK/ (ids n1..nN); ports\n"
+    "      [--weights w1,w2,...]        P.. (default 7100): heartbeat P+2(K-1), rpc\n"
+    "      [--id CLUSTER]               P+2(K-1)+1, metrics P+2N+(K-1)\n"
+    "  watch --cluster FILE [--json]    live view from the signed heartbeat stream;\n"
+    "                                   --json: one object per verified heartbeat\n"
+    "  status --cluster FILE [--json]   one snapshot and the verdict; exit 0 one leader\n"
+    "      [--timeout-ms MS]            with a valid lease, 1 none, 3 split brain\n"
+    "  leader --cluster FILE            the leader's id and fencing token (term);\n"
+    "      [--timeout-ms MS]            exit 1 if none, 3 on a split brain\n"
+    "\n"
+    "Exit codes: 0 ok, 1 no leader, 2 bad arguments or files, 3 split brain.\n";
+
+static int
+s_usage_error (const char *format, const char *arg)
+{
+    fprintf (stderr, "meshctl: ");
+    fprintf (stderr, format, arg);
+    fprintf (stderr, " (see meshctl --help)\n");
+    return EXIT_USAGE;
+}
+
+static const char *role_names [] = { "follower", "precandidate", "candidate", "leader" };
+
+//  --------------------------------------------------------------------------
+//  keygen
+
+static int
+s_keygen (int argc, char *argv [])
+{
+    if (argc != 2)
+        return s_usage_error ("keygen takes exactly one PREFIX%s", "");
+    char secret [PATH_MAX], public [PATH_MAX], err [KEYS_ERR_BYTES];
+    if (snprintf (secret, sizeof secret, "%s.secret", argv [1]) >= (int) sizeof secret
+    ||  snprintf (public, sizeof public, "%s.public", argv [1]) >= (int) sizeof public)
+        return s_usage_error ("prefix too long: %s", argv [1]);
+    keys_t *keys = keys_new ();
+    if (!keys) {
+        fprintf (stderr, "meshctl: cannot generate a key\n");
+        return EXIT_USAGE;
+    }
+    int rc = keys_save_secret (keys, secret, err, sizeof err);
+    if (rc == 0 && keys_save_public (keys_public (keys), public, err, sizeof err) != 0) {
+        unlink (secret);        //  Both or neither
+        rc = -1;
+    }
+    if (rc == 0) {
+        char hex [KEYS_HEX_CHARS + 1];
+        keys_hex_encode (keys_public (keys), hex);
+        printf ("%s\n%s\npublic_key = %s\n", secret, public, hex);
+    }
+    else
+        fprintf (stderr, "meshctl: %s\n", err);
+    keys_destroy (&keys);
+    return rc == 0 ? 0 : EXIT_USAGE;
+}
+
+//  --------------------------------------------------------------------------
+//  cluster-init
+
+static int
+s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value)
+{
+    char *end;
+    errno = 0;
+    if (!*text || *text == '-' || *text == '+')
+        return -1;
+    unsigned long long n = strtoull (text, &end, 10);
+    if (errno || *end || n < min || n > max)
+        return -1;
+    *value = n;
+    return 0;
+}
+
+static int
+s_cluster_init (int argc, char *argv [])
+{
+    static struct option longopts [] = {
+        { "nodes", required_argument, NULL, 'n' },
+        { "base-port", required_argument, NULL, 'p' },
+        { "weights", required_argument, NULL, 'w' },
+        { "id", required_argument, NULL, 'i' },
+        { NULL, 0, NULL, 0 }
+    };
+    uint64_t nodes = 0, base = 7100;
+    const char *weights = NULL, *cluster_id = "local";
+    int option;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'n':
+                if (s_parse_uint (optarg, 1, CORE_MEMBERS_MAX, &nodes))
+                    return s_usage_error ("--nodes must be 1..64, not '%s'", optarg);
+                break;
+            case 'p':
+                if (s_parse_uint (optarg, 1024, 60000, &base))
+                    return s_usage_error ("--base-port must be 1024..60000, not '%s'", optarg);
+                break;
+            case 'w': weights = optarg; break;
+            case 'i': cluster_id = optarg; break;
+            case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
+            default:  return s_usage_error ("unknown option %s", argv [optind - 1]);
+        }
+    }
+    if (optind + 1 != argc)
+        return s_usage_error ("cluster-init takes exactly one DIR%s", "");
+    if (!nodes)
+        return s_usage_error ("--nodes is required%s", "");
+    if (!cluster_id_valid (cluster_id, CLUSTER_ID_MAX))
+        return s_usage_error ("--id '%s' must be 1..64 of A-Z a-z 0-9 . _ -", cluster_id);
+    if (base + 3 * nodes > 65535)
+        return s_usage_error ("--base-port leaves no room for the ports%s", "");
+    const char *dir = argv [optind];
+
+    cluster_t *cluster = (cluster_t *) zmalloc (sizeof (cluster_t));
+    snprintf (cluster->id, sizeof cluster->id, "%s", cluster_id);
+    cluster->heartbeat_ms = CORE_HEARTBEAT_MS_DEFAULT;
+    cluster->election_timeout_ms = CORE_ELECTION_MS_DEFAULT;
+    cluster->max_drift_ppm = CORE_DRIFT_PPM_DEFAULT;
+    cluster->storm_threshold = STORM_THRESHOLD_DEFAULT;
+    cluster->member_count = (uint32_t) nodes;
+    const char *w = weights;
+    for (uint32_t k = 0; k < nodes; k++) {
+        cluster_member_t *m = &cluster->members [k];
+        snprintf (m->id, sizeof m->id, "n%u", k + 1);
+        m->weight = 1;
+        if (weights) {
+            char item [16];
+            size_t len = strcspn (w, ",");
+            uint64_t value;
+            if (len == 0 || len >= sizeof item) {
+                cluster_destroy (&cluster);
+                return s_usage_error ("--weights '%s' needs one whole number per node", weights);
+            }
+            memcpy (item, w, len);
+            item [len] = 0;
+            if (s_parse_uint (item, 0, QUORUM_WEIGHT_MAX, &value)) {
+                cluster_destroy (&cluster);
+                return s_usage_error ("--weights: '%s' is not a weight in 0..1000", item);
+            }
+            m->weight = (uint32_t) value;
+            w += len;
+            if (*w == ',' && k + 1 < nodes)
+                w++;
+            else
+            if (k + 1 < nodes || *w) {
+                cluster_destroy (&cluster);
+                return s_usage_error ("--weights '%s' needs exactly one weight per node", weights);
+            }
+        }
+        uint64_t port = base + 2 * k;
+        snprintf (m->heartbeat, sizeof m->heartbeat, "tcp://127.0.0.1:%llu", (unsigned long long) port);
+        snprintf (m->rpc, sizeof m->rpc, "tcp://127.0.0.1:%llu", (unsigned long long) port + 1);
+        snprintf (m->metrics, sizeof m->metrics, "127.0.0.1:%llu",
+                  (unsigned long long) (base + 2 * nodes + k));
+    }
+    uint64_t total = 0;
+    for (uint32_t k = 0; k < nodes; k++)
+        total += cluster->members [k].weight;
+    if (total == 0) {
+        cluster_destroy (&cluster);
+        return s_usage_error ("--weights: the total weight is 0%s", "");
+    }
+    if (mkdir (dir, 0755) != 0 && errno != EEXIST) {
+        fprintf (stderr, "meshctl: %s: %s\n", dir, strerror (errno));
+        cluster_destroy (&cluster);
+        return EXIT_USAGE;
+    }
+    char path [PATH_MAX], err [KEYS_ERR_BYTES];
+    snprintf (path, sizeof path, "%s/cluster.cfg", dir);
+    if (access (path, F_OK) == 0) {
+        fprintf (stderr, "meshctl: %s exists; refusing to overwrite a cluster\n", path);
+        cluster_destroy (&cluster);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    for (uint32_t k = 0; k < nodes && rc == 0; k++) {
+        cluster_member_t *m = &cluster->members [k];
+        keys_t *keys = keys_new ();
+        snprintf (path, sizeof path, "%s/%s.secret", dir, m->id);
+        if (!keys || keys_save_secret (keys, path, err, sizeof err)) {
+            fprintf (stderr, "meshctl: %s\n", keys ? err : "cannot generate a key");
+            rc = EXIT_USAGE;
+        }
+        else
+            memcpy (m->public_key, keys_public (keys), CLUSTER_KEY_BYTES);
+        keys_destroy (&keys);
+        snprintf (path, sizeof path, "%s/%s", dir, m->id);
+        if (rc == 0 && mkdir (path, 0700) != 0 && errno != EEXIST) {
+            fprintf (stderr, "meshctl: %s: %s\n", path, strerror (errno));
+            rc = EXIT_USAGE;
+        }
+    }
+    snprintf (path, sizeof path, "%s/cluster.cfg", dir);
+    if (rc == 0 && cluster_save (cluster, path) != 0) {
+        fprintf (stderr, "meshctl: cannot write %s\n", path);
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0) {
+        printf ("%s: cluster '%s' of %llu nodes\n", path, cluster->id, (unsigned long long) nodes);
+        for (uint32_t k = 0; k < nodes; k++)
+            printf ("meshnode --cluster %s/cluster.cfg --id %s --key %s/%s.secret --data %s/%s\n",
+                    dir, cluster->members [k].id, dir, cluster->members [k].id, dir,
+                    cluster->members [k].id);
+    }
+    cluster_destroy (&cluster);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  watch, status, leader
+
+typedef struct {
+    const char *cluster_path;
+    bool json;
+    uint64_t timeout_ms;
+} s_watch_options_t;
+
+static int
+s_watch_options (int argc, char *argv [], bool allow_json, bool allow_timeout, s_watch_options_t *o)
+{
+    static struct option longopts [] = {
+        { "cluster", required_argument, NULL, 'c' },
+        { "json", no_argument, NULL, 'j' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 }
+    };
+    *o = (s_watch_options_t) { .timeout_ms = STATUS_TIMEOUT_MS };
+    int option;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'c': o->cluster_path = optarg; break;
+            case 'j':
+                if (!allow_json)
+                    return s_usage_error ("%s takes no --json", argv [0]);
+                o->json = true;
+                break;
+            case 't':
+                if (!allow_timeout)
+                    return s_usage_error ("%s takes no --timeout-ms", argv [0]);
+                if (s_parse_uint (optarg, 1, 3600000, &o->timeout_ms))
+                    return s_usage_error ("--timeout-ms must be 1..3600000, not '%s'", optarg);
+                break;
+            case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
+            default:  return s_usage_error ("unknown option %s", argv [optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return s_usage_error ("unexpected argument '%s'", argv [optind]);
+    if (!o->cluster_path)
+        return s_usage_error ("%s needs --cluster FILE", argv [0]);
+    return 0;
+}
+
+static uint64_t
+s_lease_left (const watch_view_t *view, uint64_t now)
+{
+    uint64_t age = now - view->recv_ms;
+    return view->has_lease && view->lease_ms > age ? view->lease_ms - age : 0;
+}
+
+static void
+s_print_view_json (const cluster_t *cluster, uint32_t member, const watch_view_t *v, uint64_t now,
+                   FILE *out)
+{
+    fprintf (out, "{\"node\":\"%s\",\"term\":%llu,\"role\":\"%s\",", cluster->members [member].id,
+             (unsigned long long) v->term, role_names [v->role & 3]);
+    if (*v->leader)
+        fprintf (out, "\"leader\":\"%s\",", v->leader);
+    else
+        fprintf (out, "\"leader\":null,");
+    if (v->has_lease)
+        fprintf (out, "\"lease_ms\":%llu,", (unsigned long long) s_lease_left (v, now));
+    else
+        fprintf (out, "\"lease_ms\":null,");
+    if (v->has_lease_expiry)
+        fprintf (out, "\"lease_expiry_mono_ms\":%llu,", (unsigned long long) v->lease_expiry_ms);
+    fprintf (out, "\"storm\":%s,\"incarnation\":%llu,\"seq\":%llu,\"recv_mono_ms\":%llu}",
+             v->storm ? "true" : "false", (unsigned long long) v->incarnation,
+             (unsigned long long) v->seq, (unsigned long long) v->recv_ms);
+}
+
+static const char *
+s_state_name (watch_state_t state)
+{
+    return state == WATCH_LEADER ? "leader" : state == WATCH_SPLIT_BRAIN ? "split-brain" : "none";
+}
+
+static void
+s_draw_table (const cluster_t *cluster, watch_t *watch, uint64_t now)
+{
+    watch_verdict_t verdict;
+    watch_verdict (watch, now, 2 * cluster->election_timeout_ms, &verdict);
+    printf ("\033[H\033[2J");
+    printf ("incidentmesh cluster '%s'   (meshctl watch; Ctrl-C to quit)\n\n", cluster->id);
+    printf ("%-10s %-13s %8s %-10s %9s %10s %-5s\n", "NODE", "ROLE", "TERM", "LEADER",
+            "LEASE ms", "SEEN ms", "STORM");
+    for (uint32_t i = 0; i < cluster->member_count; i++) {
+        const watch_view_t *v = watch_view (watch, i);
+        if (!v->seen) {
+            printf ("%-10s %-13s\n", cluster->members [i].id, "(not heard)");
+            continue;
+        }
+        char lease [24] = "-";
+        if (v->has_lease)
+            snprintf (lease, sizeof lease, "%llu", (unsigned long long) s_lease_left (v, now));
+        printf ("%-10s %-13s %8llu %-10s %9s %10llu %-5s\n", cluster->members [i].id,
+                role_names [v->role & 3], (unsigned long long) v->term,
+                *v->leader ? v->leader : "-", lease, (unsigned long long) (now - v->recv_ms),
+                v->storm ? "STORM" : "-");
+    }
+    printf ("\n");
+    if (verdict.state == WATCH_LEADER)
+        printf ("leader %s, term %llu (fencing token), lease %llu ms left\n",
+                cluster->members [verdict.leader].id, (unsigned long long) verdict.term,
+                (unsigned long long) verdict.lease_ms);
+    else
+    if (verdict.state == WATCH_SPLIT_BRAIN)
+        printf ("\033[1;41;37m  SPLIT BRAIN: %s  \033[0m\n", verdict.why);
+    else
+        printf ("\033[1;33mno leader with a valid lease\033[0m\n");
+    printf ("messages rejected by the receive path: %llu\n", (unsigned long long) watch_rejected (watch));
+    fflush (stdout);
+}
+
+static int
+s_watch (int argc, char *argv [])
+{
+    s_watch_options_t o;
+    int rc = s_watch_options (argc, argv, true, false, &o);
+    if (rc)
+        return rc;
+    char err [CLUSTER_ERROR_MAX];
+    cluster_t *cluster = cluster_load (o.cluster_path, err, sizeof err);
+    if (!cluster) {
+        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+        return EXIT_USAGE;
+    }
+    watch_t *watch = watch_new (cluster, err, sizeof err);
+    if (!watch) {
+        fprintf (stderr, "meshctl: %s\n", err);
+        cluster_destroy (&cluster);
+        return EXIT_USAGE;
+    }
+    uint64_t drawn = 0;
+    while (!zsys_interrupted) {
+        int member = watch_next (watch, WATCH_REDRAW_MS);
+        if (member == -2)
+            break;
+        uint64_t now = (uint64_t) zclock_mono ();
+        if (o.json && member >= 0) {
+            s_print_view_json (cluster, (uint32_t) member, watch_view (watch, (uint32_t) member), now, stdout);
+            printf ("\n");
+            fflush (stdout);
+        }
+        if (!o.json && now - drawn >= WATCH_REDRAW_MS) {
+            s_draw_table (cluster, watch, now);
+            drawn = now;
+        }
+    }
+    watch_destroy (&watch);
+    cluster_destroy (&cluster);
+    return 0;
+}
+
+//  Listen for timeout_ms (or until every member was heard and one more
+//  heartbeat interval passed), then judge.
+static int
+s_snapshot (int argc, char *argv [], bool leader_only)
+{
+    s_watch_options_t o;
+    int rc = s_watch_options (argc, argv, !leader_only, true, &o);
+    if (rc)
+        return rc;
+    char err [CLUSTER_ERROR_MAX];
+    cluster_t *cluster = cluster_load (o.cluster_path, err, sizeof err);
+    if (!cluster) {
+        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+        return EXIT_USAGE;
+    }
+    watch_t *watch = watch_new (cluster, err, sizeof err);
+    if (!watch) {
+        fprintf (stderr, "meshctl: %s\n", err);
+        cluster_destroy (&cluster);
+        return EXIT_USAGE;
+    }
+    uint64_t start = (uint64_t) zclock_mono (), all_seen = 0;
+    while (!zsys_interrupted) {
+        uint64_t now = (uint64_t) zclock_mono ();
+        if (now >= start + o.timeout_ms
+        || (all_seen && now >= all_seen + cluster->heartbeat_ms))
+            break;
+        uint64_t left = start + o.timeout_ms - now;
+        watch_next (watch, (int) (left < cluster->heartbeat_ms ? left : cluster->heartbeat_ms));
+        if (!all_seen) {
+            uint32_t seen = 0;
+            for (uint32_t i = 0; i < cluster->member_count; i++)
+                seen += watch_view (watch, i)->seen;
+            if (seen == cluster->member_count)
+                all_seen = (uint64_t) zclock_mono ();
+        }
+    }
+    uint64_t now = (uint64_t) zclock_mono ();
+    watch_verdict_t verdict;
+    watch_verdict (watch, now, 2 * cluster->election_timeout_ms, &verdict);
+    const char *leader_id = verdict.leader >= 0 ? cluster->members [verdict.leader].id : NULL;
+    if (leader_only) {
+        if (verdict.state == WATCH_LEADER)
+            printf ("%s %llu\n", leader_id, (unsigned long long) verdict.term);
+        else
+        if (verdict.state == WATCH_SPLIT_BRAIN)
+            fprintf (stderr, "meshctl: SPLIT BRAIN: %s\n", verdict.why);
+        else
+            fprintf (stderr, "meshctl: no leader with a valid lease\n");
+    }
+    else
+    if (o.json) {
+        printf ("{\"verdict\":\"%s\",", s_state_name (verdict.state));
+        if (leader_id)
+            printf ("\"leader\":\"%s\",\"term\":%llu,\"lease_ms\":%llu,", leader_id,
+                    (unsigned long long) verdict.term, (unsigned long long) verdict.lease_ms);
+        else
+            printf ("\"leader\":null,\"term\":null,\"lease_ms\":null,");
+        if (verdict.state == WATCH_SPLIT_BRAIN)
+            printf ("\"split_brain\":\"%s\",", verdict.why);
+        printf ("\"nodes\":[");
+        bool first = true;
+        for (uint32_t i = 0; i < cluster->member_count; i++) {
+            const watch_view_t *v = watch_view (watch, i);
+            if (!v->seen)
+                continue;
+            printf ("%s", first ? "" : ",");
+            s_print_view_json (cluster, i, v, now, stdout);
+            first = false;
+        }
+        printf ("],\"missing\":[");
+        first = true;
+        for (uint32_t i = 0; i < cluster->member_count; i++)
+            if (!watch_view (watch, i)->seen) {
+                printf ("%s\"%s\"", first ? "" : ",", cluster->members [i].id);
+                first = false;
+            }
+        printf ("]}\n");
+    }
+    else {
+        for (uint32_t i = 0; i < cluster->member_count; i++) {
+            const watch_view_t *v = watch_view (watch, i);
+            if (!v->seen)
+                printf ("%-10s not heard\n", cluster->members [i].id);
+            else
+                printf ("%-10s %-12s term %-6llu leader %s\n", cluster->members [i].id,
+                        role_names [v->role & 3], (unsigned long long) v->term,
+                        *v->leader ? v->leader : "-");
+        }
+        if (verdict.state == WATCH_LEADER)
+            printf ("leader %s term %llu lease %llu ms\n", leader_id,
+                    (unsigned long long) verdict.term, (unsigned long long) verdict.lease_ms);
+        else
+        if (verdict.state == WATCH_SPLIT_BRAIN)
+            printf ("SPLIT BRAIN: %s\n", verdict.why);
+        else
+            printf ("no leader with a valid lease\n");
+    }
+    watch_destroy (&watch);
+    cluster_destroy (&cluster);
+    return verdict.state == WATCH_LEADER ? 0
+         : verdict.state == WATCH_SPLIT_BRAIN ? EXIT_SPLIT_BRAIN : EXIT_NO_LEADER;
+}
+
+int
+main (int argc, char *argv [])
+{
+    if (argc < 2)
+        return s_usage_error ("a command is needed%s", "");
+    const char *command = argv [1];
+    if (streq (command, "--help") || streq (command, "-h") || streq (command, "help")) {
+        printf ("%s", usage_text);
+        return 0;
+    }
+    zsys_set_logident ("meshctl");
+    argc--, argv++;
+    if (streq (command, "keygen"))
+        return s_keygen (argc, argv);
+    if (streq (command, "cluster-init"))
+        return s_cluster_init (argc, argv);
+    if (streq (command, "watch"))
+        return s_watch (argc, argv);
+    if (streq (command, "status"))
+        return s_snapshot (argc, argv, false);
+    if (streq (command, "leader"))
+        return s_snapshot (argc, argv, true);
+    return s_usage_error ("unknown command '%s'", command);
+}

@@ -1,0 +1,533 @@
+/*  node: one cluster member as a running process. See node.h.  */
+#define _POSIX_C_SOURCE 200809L
+#include "node.h"
+#include "cluster.h"
+#include "core.h"
+#include "coremap.h"
+#include "envelope.h"
+#include "keys.h"
+#include "metrics.h"
+#include "msg.h"
+#include "peers.h"
+#include "rx.h"
+#include "state.h"
+#include "tx.h"
+#include <czmq.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+
+#define NODE_DEALER_HWM         64      //  Per peer: enough for a burst, not a backlog
+#define NODE_RECONNECT_MS       100     //  First reconnect attempt to a lost peer
+#define NODE_RECONNECT_MAX_MS   1000    //  Backoff cap: a restarted peer is found within 1 s
+#define NODE_DRAIN_MAX          64      //  Messages read per socket per wake-up
+#define NODE_WAIT_MAX_MS        1000    //  Longest sleep, whatever the core says
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal (int signal)
+{
+    (void) signal;
+    s_stop = 1;
+}
+
+struct _node_t {
+    cluster_t *cluster;                     //  The cluster file
+    uint32_t self;                          //  Our member number
+    const char *id;                         //  Our member id (in cluster)
+    keys_t *keys;                           //  Our signing identity
+    state_t *state;                         //  Term, vote, incarnation on disk
+    core_t *core;                           //  The consensus core
+    wire_peers_t *peers;                    //  Member ids and public keys
+    wire_rx_t *rx;                          //  Receive path
+    wire_tx_t *tx;                          //  Send path
+    zsock_t *pub;                           //  Our heartbeats
+    zsock_t *sub;                           //  Everyone else's
+    zsock_t *router;                        //  Requests to us
+    zsock_t *dealer [CORE_MEMBERS_MAX];     //  Requests from us, one per peer
+    zpoller_t *poller;
+    metrics_t *metrics;                     //  NULL when off
+    metrics_snapshot_t counters;            //  Our own counters, and the snapshot
+    uint64_t heard_ms [CORE_MEMBERS_MAX];   //  Last verified heartbeat per peer
+    uint64_t next_deadline_ms;              //  When the core wants a tick
+    bool verbose;
+    bool failed;                            //  Persisting failed: stop now
+    core_update_t update;                   //  Reused; large
+};
+
+static int
+s_error (char *err, size_t err_size, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (err, err_size, format, args);
+    va_end (args);
+    return -1;
+}
+
+static uint64_t
+s_now (void)
+{
+    return (uint64_t) zclock_mono ();
+}
+
+static int
+s_bind (zsock_t *sock, const char *endpoint, const char *what, char *err, size_t err_size)
+{
+    if (zsock_bind (sock, "%s", endpoint) == -1)
+        return s_error (err, err_size, "cannot bind %s endpoint %s: %s", what, endpoint,
+                        zmq_strerror (zmq_errno ()));
+    return 0;
+}
+
+static int
+s_sockets (node_t *self, char *err, size_t err_size)
+{
+    const cluster_member_t *me = &self->cluster->members [self->self];
+    self->pub = zsock_new (ZMQ_PUB);
+    self->sub = zsock_new (ZMQ_SUB);
+    self->router = zsock_new (ZMQ_ROUTER);
+    if (!self->pub || !self->sub || !self->router)
+        return s_error (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
+    wire_socket_harden (self->pub);
+    wire_socket_harden (self->sub);
+    wire_socket_harden (self->router);
+    //  A reply to a client that went away fails loudly instead of vanishing.
+    zsock_set_router_mandatory (self->router, 1);
+    if (s_bind (self->pub, me->heartbeat, "heartbeat", err, err_size)
+    ||  s_bind (self->router, me->rpc, "rpc", err, err_size))
+        return -1;
+    char topic [128];
+    if (wire_topic (topic, sizeof topic, self->cluster->id, WIRE_HEARTBEAT) < 0)
+        return s_error (err, err_size, "cannot build the heartbeat topic");
+    zsock_set_subscribe (self->sub, topic);
+    for (uint32_t i = 0; i < self->cluster->member_count; i++) {
+        if (i == self->self)
+            continue;
+        const cluster_member_t *peer = &self->cluster->members [i];
+        zsock_set_reconnect_ivl (self->sub, NODE_RECONNECT_MS);
+        zsock_set_reconnect_ivl_max (self->sub, NODE_RECONNECT_MAX_MS);
+        if (zsock_connect (self->sub, "%s", peer->heartbeat) == -1)
+            return s_error (err, err_size, "members/%s/heartbeat: cannot connect to %s: %s",
+                            peer->id, peer->heartbeat, zmq_strerror (zmq_errno ()));
+        zsock_t *dealer = zsock_new (ZMQ_DEALER);
+        if (!dealer)
+            return s_error (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
+        self->dealer [i] = dealer;
+        wire_socket_harden (dealer);
+        zsock_set_sndhwm (dealer, NODE_DEALER_HWM);
+        zsock_set_sndtimeo (dealer, 0);     //  Never block the loop on a slow peer
+        zsock_set_reconnect_ivl (dealer, NODE_RECONNECT_MS);
+        zsock_set_reconnect_ivl_max (dealer, NODE_RECONNECT_MAX_MS);
+        if (zsock_connect (dealer, "%s", peer->rpc) == -1)
+            return s_error (err, err_size, "members/%s/rpc: cannot connect to %s: %s",
+                            peer->id, peer->rpc, zmq_strerror (zmq_errno ()));
+    }
+    self->poller = zpoller_new (self->sub, self->router, NULL);
+    if (!self->poller)
+        return s_error (err, err_size, "cannot create poller");
+    //  We handle SIGINT/SIGTERM ourselves (a leader hands over first).
+    zpoller_set_nonstop (self->poller, true);
+    return 0;
+}
+
+node_t *
+node_new (const node_options_t *options, char *err, size_t err_size)
+{
+    node_t *self = (node_t *) zmalloc (sizeof (node_t));
+    self->verbose = options->verbose;
+    char why [NODE_ERROR_MAX];
+
+    self->cluster = cluster_load (options->cluster_path, why, sizeof why);
+    if (!self->cluster) {
+        s_error (err, err_size, "--cluster: %s", why);
+        goto failed;
+    }
+    int member = cluster_find (self->cluster, options->id);
+    if (member < 0) {
+        s_error (err, err_size, "--id %s: not a member of %s", options->id, options->cluster_path);
+        goto failed;
+    }
+    self->self = (uint32_t) member;
+    self->id = self->cluster->members [member].id;
+
+    self->keys = keys_load_secret (options->key_path, why, sizeof why);
+    if (!self->keys) {
+        s_error (err, err_size, "--key: %s", why);
+        goto failed;
+    }
+    if (memcmp (keys_public (self->keys), self->cluster->members [member].public_key,
+                KEYS_PUBLIC_BYTES) != 0) {
+        s_error (err, err_size, "--key %s: its public key is not members/%s/public_key in %s",
+                 options->key_path, self->id, options->cluster_path);
+        goto failed;
+    }
+    self->peers = wire_peers_new ();
+    for (uint32_t i = 0; i < self->cluster->member_count; i++)
+        if (wire_peers_add (self->peers, self->cluster->members [i].id,
+                            self->cluster->members [i].public_key) != (int) i) {
+            s_error (err, err_size, "members/%s: cannot be added to the key table",
+                     self->cluster->members [i].id);
+            goto failed;
+        }
+
+    self->state = state_open (options->data_dir, self->cluster->id, why, sizeof why);
+    if (!self->state) {
+        s_error (err, err_size, "--data: %s", why);
+        goto failed;
+    }
+    core_hard_state_t hard = { .term = state_term (self->state), .voted_for = CORE_NOBODY };
+    if (*state_vote (self->state)) {
+        int vote = cluster_find (self->cluster, state_vote (self->state));
+        if (vote < 0) {
+            s_error (err, err_size, "--data: the state votes for '%s' in term %llu, which is not a "
+                     "member of %s; restore the matching cluster file", state_vote (self->state),
+                     (unsigned long long) hard.term, options->cluster_path);
+            goto failed;
+        }
+        hard.voted_for = vote;
+    }
+    if (state_boot (self->state, why, sizeof why)) {
+        s_error (err, err_size, "--data: %s", why);
+        goto failed;
+    }
+    core_config_t config;
+    uint64_t seed;
+    randombytes_buf (&seed, sizeof seed);
+    cluster_core_config (self->cluster, self->self, seed, &config);
+    self->core = core_new (&config, &hard, s_now ());
+    if (!self->core) {
+        s_error (err, err_size, "cannot start the consensus core (configuration rejected)");
+        goto failed;
+    }
+    self->rx = wire_rx_new (self->cluster->id, self->id, self->peers);
+    self->tx = wire_tx_new (self->cluster->id, self->id, self->keys, state_incarnation (self->state));
+    if (!self->rx || !self->tx) {
+        s_error (err, err_size, "cannot start the wire layer");
+        goto failed;
+    }
+    if (s_sockets (self, err, err_size))
+        goto failed;
+
+    const char *metrics = options->metrics ? options->metrics : self->cluster->members [member].metrics;
+    if (metrics && *metrics) {
+        self->metrics = metrics_new (metrics, self->id, why, sizeof why);
+        if (!self->metrics) {
+            s_error (err, err_size, "%s", why);
+            goto failed;
+        }
+    }
+    self->counters.incarnation = state_incarnation (self->state);
+    return self;
+
+failed:
+    node_destroy (&self);
+    return NULL;
+}
+
+void
+node_destroy (node_t **self_p)
+{
+    if (self_p && *self_p) {
+        node_t *self = *self_p;
+        metrics_destroy (&self->metrics);
+        zpoller_destroy (&self->poller);
+        for (uint32_t i = 0; i < CORE_MEMBERS_MAX; i++)
+            zsock_destroy (&self->dealer [i]);
+        zsock_destroy (&self->router);
+        zsock_destroy (&self->sub);
+        zsock_destroy (&self->pub);
+        wire_tx_destroy (&self->tx);
+        wire_rx_destroy (&self->rx);
+        core_destroy (&self->core);
+        state_destroy (&self->state);
+        wire_peers_destroy (&self->peers);
+        keys_destroy (&self->keys);
+        cluster_destroy (&self->cluster);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Sending
+
+static const char *
+s_member_id (const node_t *self, int32_t member)
+{
+    if (member < 0 || (uint32_t) member >= self->cluster->member_count)
+        return "-";
+    return self->cluster->members [member].id;
+}
+
+static void
+s_fill_status (const node_t *self, uint64_t now, wire_status_t *status)
+{
+    core_stats_t stats = core_stats (self->core, now);
+    status->elections = stats.elections;
+    status->prevotes = stats.prevotes;
+    status->leader_changes = stats.leader_changes;
+    status->check_quorum_stepdowns = stats.check_quorum_stepdowns;
+    status->messages_ignored = stats.messages_ignored;
+    status->failed_elections = stats.failed_elections;
+    status->wire_accepted = wire_rx_accepted (self->rx);
+    status->wire_rejected = wire_rx_rejected (self->rx, WIRE_REJECT_NONE);
+}
+
+//  What the core does not know goes into our heartbeat here: the lease as
+//  a monitor sees it, the storm flag and our counters.
+static void
+s_decorate_heartbeat (const node_t *self, uint64_t now, wire_heartbeat_t *hb)
+{
+    core_leadership_t lead = core_current_leader (self->core, now);
+    if (lead.lease_valid) {
+        hb->has_lease = true;
+        hb->lease_remaining_ms = lead.lease_remaining_ms;
+        hb->has_lease_expiry = true;
+        hb->lease_expiry_ms = core_lease_expiry_ms (self->core);
+    }
+    hb->storm = core_stats (self->core, now).storm_alarm;
+    hb->has_status = true;
+    s_fill_status (self, now, &hb->status);
+}
+
+static void
+s_send (node_t *self, const core_msg_t *msg, uint64_t now)
+{
+    wire_msg_t wire;
+    if (wire_from_core (self->peers, msg, &wire)) {
+        zsys_error ("%s: cannot map a %s message to the wire", self->id, core_msg_type_name (msg->type));
+        return;
+    }
+    if (msg->type == CORE_MSG_HEARTBEAT)
+        s_decorate_heartbeat (self, now, &wire.heartbeat);
+    zmsg_t *out = wire_tx_zmsg (self->tx, &wire);
+    if (!out) {
+        zsys_error ("%s: cannot seal a %s message", self->id, core_msg_type_name (msg->type));
+        return;
+    }
+    zsock_t *sock = msg->to == CORE_TO_ALL ? self->pub : self->dealer [msg->to];
+    if (!sock || zmsg_send (&out, sock) != 0) {
+        //  A peer that is not connected (ZMQ_IMMEDIATE) or is too far
+        //  behind: the protocol retries by itself, so count and move on.
+        zmsg_destroy (&out);
+        self->counters.send_dropped_total++;
+        return;
+    }
+    if (msg->type == CORE_MSG_HEARTBEAT)
+        self->counters.heartbeats_sent_total++;
+    if (self->verbose)
+        zsys_debug ("%s: sent %s to %s term %llu", self->id, core_msg_type_name (msg->type),
+                    msg->to == CORE_TO_ALL ? "*" : s_member_id (self, (int32_t) msg->to),
+                    (unsigned long long) msg->term);
+}
+
+//  --------------------------------------------------------------------------
+//  Stepping the core
+
+static void
+s_log_changes (node_t *self, const core_update_t *update, core_role_t before, int32_t leader_before)
+{
+    core_role_t role = core_role (self->core);
+    core_leadership_t lead = core_current_leader (self->core, 0);
+    if (role != before)
+        zsys_info ("%s: role %s -> %s, term %llu, leader %s (%s)", self->id, core_role_name (before),
+                   core_role_name (role), (unsigned long long) core_term (self->core),
+                   s_member_id (self, lead.leader), core_reason_name (update->reason));
+    else
+    if (lead.leader != leader_before)
+        zsys_info ("%s: leader %s -> %s, term %llu (%s)", self->id, s_member_id (self, leader_before),
+                   s_member_id (self, lead.leader), (unsigned long long) core_term (self->core),
+                   core_reason_name (update->reason));
+    if (update->violation)
+        zsys_error ("%s: SAFETY VIOLATION: %s also claims leadership of term %llu",
+                    self->id, s_member_id (self, (int32_t) update->violation_member),
+                    (unsigned long long) update->violation_term);
+}
+
+static void
+s_step (node_t *self, core_event_t *event)
+{
+    core_role_t before = core_role (self->core);
+    int32_t leader_before = core_current_leader (self->core, 0).leader;
+    core_update_t *update = &self->update;
+    if (core_step (self->core, event, update) != 0 && event->type == CORE_EV_RECV) {
+        if (self->verbose)
+            zsys_debug ("%s: core refused a %s", self->id, core_msg_type_name (event->msg.type));
+    }
+    if (update->persist) {
+        char why [NODE_ERROR_MAX];
+        const char *vote = update->voted_for == CORE_NOBODY ? "" : s_member_id (self, update->voted_for);
+        if (state_save (self->state, update->term, vote, why, sizeof why)) {
+            //  Sending now could grant a vote the disk does not know of.
+            zsys_error ("%s: cannot persist term %llu: %s; stopping without sending",
+                        self->id, (unsigned long long) update->term, why);
+            self->failed = true;
+            return;
+        }
+    }
+    s_log_changes (self, update, before, leader_before);
+    for (size_t i = 0; i < update->msg_count; i++)
+        s_send (self, &update->msgs [i], event->now_ms);
+    self->next_deadline_ms = update->next_deadline_ms;
+}
+
+static void
+s_tick (node_t *self, uint64_t now)
+{
+    core_event_t event = { .type = CORE_EV_TICK, .now_ms = now };
+    s_step (self, &event);
+}
+
+//  --------------------------------------------------------------------------
+//  Receiving
+
+static void
+s_answer_status (node_t *self, zmsg_t *request, const wire_msg_t *msg, uint64_t now)
+{
+    wire_msg_t reply;
+    wire_msg_init (&reply, WIRE_STATUS_RESP);
+    snprintf (reply.to, sizeof reply.to, "%s", msg->from);
+    reply.term = core_term (self->core);
+    wire_status_resp_t *status = &reply.status_resp;
+    core_leadership_t lead = core_current_leader (self->core, now);
+    status->reply_to = msg->seq;
+    status->role = (wire_role_t) core_role (self->core);
+    if (lead.leader != CORE_NOBODY) {
+        status->has_leader = true;
+        snprintf (status->leader, sizeof status->leader, "%s", s_member_id (self, lead.leader));
+    }
+    if (lead.lease_valid) {
+        status->has_lease = true;
+        status->lease_remaining_ms = lead.lease_remaining_ms;
+    }
+    status->storm = core_stats (self->core, now).storm_alarm;
+    s_fill_status (self, now, &status->status);
+    zmsg_t *out = wire_tx_zmsg (self->tx, &reply);
+    zframe_t *identity = zmsg_first (request);
+    if (!out || !identity || zmsg_pushmem (out, zframe_data (identity), zframe_size (identity))
+    || zmsg_send (&out, self->router) != 0) {
+        zmsg_destroy (&out);
+        self->counters.send_dropped_total++;
+    }
+}
+
+static void
+s_receive (node_t *self, zsock_t *sock)
+{
+    bool via_router = sock == self->router;
+    for (int i = 0; i < NODE_DRAIN_MAX && (zsock_events (sock) & ZMQ_POLLIN); i++) {
+        zmsg_t *msg = wire_recv (sock, WIRE_FRAMES + (via_router ? 1 : 0));
+        if (!msg)
+            break;
+        uint64_t now = s_now ();
+        wire_msg_t wire;
+        wire_reject_t reason;
+        if (wire_rx_accept (self->rx, msg, via_router, now, &wire, &reason) == 0) {
+            int from = wire_peers_find (self->peers, wire.from, strlen (wire.from));
+            if (wire.type == WIRE_HEARTBEAT) {
+                self->counters.heartbeats_received_total++;
+                if (from >= 0)
+                    self->heard_ms [from] = now;
+            }
+            core_event_t event = { .type = CORE_EV_RECV, .now_ms = now };
+            if (wire.type == WIRE_STATUS_REQ && via_router)
+                s_answer_status (self, msg, &wire, now);
+            else
+            if (wire_to_core (self->peers, &wire, &event.msg) == 0)
+                s_step (self, &event);
+        }
+        zmsg_destroy (&msg);
+        if (self->failed)
+            break;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Metrics
+
+static void
+s_publish_metrics (node_t *self, uint64_t now)
+{
+    if (!self->metrics)
+        return;
+    metrics_snapshot_t *s = &self->counters;
+    core_leadership_t lead = core_current_leader (self->core, now);
+    core_stats_t stats = core_stats (self->core, now);
+    s->term = core_term (self->core);
+    s->is_leader = lead.lease_valid;
+    s->has_leader = lead.leader != CORE_NOBODY;
+    s->lease_remaining_ms = lead.lease_remaining_ms;
+    s->leader_changes_total = stats.leader_changes;
+    s->elections_total = stats.elections;
+    s->prevotes_total = stats.prevotes;
+    s->check_quorum_stepdowns_total = stats.check_quorum_stepdowns;
+    s->storm_alarm = stats.storm_alarm;
+    s->messages_accepted_total = wire_rx_accepted (self->rx);
+    s->reason_count = 0;
+    for (int r = WIRE_REJECT_NONE + 1; r < WIRE_REJECT_COUNT && s->reason_count < METRICS_REASONS_MAX; r++) {
+        s->reason_name [s->reason_count] = wire_reject_name ((wire_reject_t) r);
+        s->rejected_total [s->reason_count++] = wire_rx_rejected (self->rx, (wire_reject_t) r);
+    }
+    uint32_t connected = 0;
+    for (uint32_t i = 0; i < self->cluster->member_count; i++)
+        if (i != self->self && self->heard_ms [i]
+        && now - self->heard_ms [i] < self->cluster->election_timeout_ms)
+            connected++;
+    s->peers_connected = connected;
+    metrics_update (self->metrics, s);
+}
+
+//  --------------------------------------------------------------------------
+//  The loop
+
+int
+node_run (node_t *self)
+{
+    struct sigaction action = { .sa_handler = s_on_signal };
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+    zsys_info ("%s: started, cluster %s, term %llu, incarnation %llu, lease %llu ms", self->id,
+               self->cluster->id, (unsigned long long) core_term (self->core),
+               (unsigned long long) state_incarnation (self->state),
+               (unsigned long long) cluster_lease_ms (self->cluster));
+    s_tick (self, s_now ());
+    bool stopping = false;
+    uint64_t stop_by = 0;
+    while (!self->failed) {
+        uint64_t now = s_now ();
+        if (s_stop && !stopping) {
+            stopping = true;
+            stop_by = now + 2 * self->cluster->election_timeout_ms;
+            int32_t target = core_transfer_candidate (self->core, now);
+            if (core_role (self->core) == CORE_LEADER && target != CORE_NOBODY) {
+                zsys_info ("%s: stopping: handing leadership to %s", self->id, s_member_id (self, target));
+                core_event_t event = { .type = CORE_EV_TRANSFER, .now_ms = now, .target = (uint32_t) target };
+                s_step (self, &event);
+            }
+            else
+                zsys_info ("%s: stopping", self->id);
+        }
+        if (stopping && (core_role (self->core) != CORE_LEADER || now >= stop_by))
+            break;
+        uint64_t wait = self->next_deadline_ms > now ? self->next_deadline_ms - now : 0;
+        if (wait > NODE_WAIT_MAX_MS)
+            wait = NODE_WAIT_MAX_MS;
+        zsock_t *which = (zsock_t *) zpoller_wait (self->poller, (int) wait);
+        if (which)
+            s_receive (self, which);
+        if (!self->failed) {
+            now = s_now ();
+            if (now >= self->next_deadline_ms)
+                s_tick (self, now);
+            s_publish_metrics (self, now);
+        }
+    }
+    if (self->failed)
+        return 1;
+    zsys_info ("%s: stopped in term %llu as %s", self->id, (unsigned long long) core_term (self->core),
+               core_role_name (core_role (self->core)));
+    return 0;
+}
