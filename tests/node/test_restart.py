@@ -1,0 +1,33 @@
+"""A killed node restarted with its data dir rejoins as a follower without
+raising anyone's term; the same for the leader itself."""
+import time
+from harness import run, check, mono_ms
+
+
+def test_restart(c):
+    c.watch()
+    c.start_all()
+    found, _ = c.wait_leader(3000, expect_nodes=5)
+    check(found, "no leader at start")
+    leader, term = found
+    follower = "n1" if leader != "n1" else "n2"
+    c.kill(follower)
+    time.sleep(1)
+    restarted = mono_ms()
+    c.start(follower)
+    time.sleep(3)
+    events = c.watcher.since(restarted)
+    mine = [e for e in events if e["node"] == follower]
+    check(mine, "%s not heard after restart" % follower)
+    check(mine[-1]["role"] == "follower" and mine[-1]["leader"] == leader,
+          "%s did not rejoin as follower of %s: %s" % (follower, leader, mine[-1]))
+    check(mine[-1]["incarnation"] == 2, "incarnation should be 2 after one restart")
+    terms = {e["term"] for e in events}
+    check(terms == {term}, "terms after restart: %s (expected only %d)" % (sorted(terms), term))
+    print("%s restarted: follower of %s, incarnation %d, terms seen %s"
+          % (follower, leader, mine[-1]["incarnation"], sorted(terms)))
+    code, status = c.status()
+    check(code == 0 and status["leader"] == leader and status["term"] == term, "status: %s" % status)
+
+
+run(test_restart, 5, 21300, name="restart")
