@@ -1,0 +1,137 @@
+/*  coremap: wire <-> core message mapping. See coremap.h. */
+#include "coremap.h"
+#include <string.h>
+
+//  The two type enums are independent (the wire's numbers are a stable
+//  format, the core's are not); this table is the only link.
+static const struct {
+    core_msg_type_t core;
+    wire_type_t wire;
+} s_types [] = {
+    { CORE_MSG_HEARTBEAT,     WIRE_HEARTBEAT },
+    { CORE_MSG_HEARTBEAT_ACK, WIRE_HEARTBEAT_ACK },
+    { CORE_MSG_PREVOTE_REQ,   WIRE_PREVOTE_REQ },
+    { CORE_MSG_PREVOTE_RESP,  WIRE_PREVOTE_RESP },
+    { CORE_MSG_VOTE_REQ,      WIRE_VOTE_REQ },
+    { CORE_MSG_VOTE_RESP,     WIRE_VOTE_RESP },
+    { CORE_MSG_TIMEOUT_NOW,   WIRE_TIMEOUT_NOW }
+};
+#define S_TYPES     (sizeof (s_types) / sizeof (s_types [0]))
+
+static const wire_role_t s_roles [] = {
+    [CORE_FOLLOWER] = WIRE_FOLLOWER, [CORE_PRECANDIDATE] = WIRE_PRECANDIDATE,
+    [CORE_CANDIDATE] = WIRE_CANDIDATE, [CORE_LEADER] = WIRE_LEADER
+};
+
+int
+wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core)
+{
+    memset (core, 0, sizeof (*core));
+    core->leader = CORE_NOBODY;
+    size_t i = 0;
+    while (i < S_TYPES && s_types [i].wire != msg->type)
+        i++;
+    if (i == S_TYPES)
+        return -1;
+    core->type = s_types [i].core;
+    int from = wire_peers_find (peers, msg->from, strlen (msg->from));
+    if (from < 0)
+        return -1;
+    core->from = (uint32_t) from;
+    if (strcmp (msg->to, WIRE_BROADCAST) == 0)
+        core->to = CORE_TO_ALL;
+    else {
+        int to = wire_peers_find (peers, msg->to, strlen (msg->to));
+        if (to < 0)
+            return -1;
+        core->to = (uint32_t) to;
+    }
+    core->term = msg->term;
+    switch (msg->type) {
+        case WIRE_HEARTBEAT:
+            for (int role = CORE_FOLLOWER; role <= CORE_LEADER; role++)
+                if (s_roles [role] == msg->heartbeat.role)
+                    core->role = (core_role_t) role;
+            if (msg->heartbeat.has_leader) {
+                int leader = wire_peers_find (peers, msg->heartbeat.leader,
+                                              strlen (msg->heartbeat.leader));
+                if (leader < 0)
+                    return -1;
+                core->leader = leader;
+            }
+            core->hb_ms = msg->heartbeat.hb_ms;
+            break;
+        case WIRE_HEARTBEAT_ACK:
+            core->hb_ms = msg->heartbeat_ack.hb_ms;
+            core->granted = msg->heartbeat_ack.granted;
+            break;
+        case WIRE_PREVOTE_RESP:
+            core->granted = msg->prevote_resp.granted;
+            break;
+        case WIRE_VOTE_REQ:
+            core->transfer = msg->vote_req.transfer;
+            break;
+        case WIRE_VOTE_RESP:
+            core->granted = msg->vote_resp.granted;
+            break;
+        default:
+            break;              //  Header only
+    }
+    return 0;
+}
+
+int
+wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *msg)
+{
+    size_t i = 0;
+    while (i < S_TYPES && s_types [i].core != core->type)
+        i++;
+    if (i == S_TYPES)
+        return -1;
+    wire_msg_init (msg, s_types [i].wire);
+    const char *from = wire_peers_id (peers, core->from);
+    if (!from)
+        return -1;
+    strcpy (msg->from, from);
+    if (core->to == CORE_TO_ALL)
+        strcpy (msg->to, WIRE_BROADCAST);
+    else {
+        const char *to = wire_peers_id (peers, core->to);
+        if (!to)
+            return -1;
+        strcpy (msg->to, to);
+    }
+    msg->term = core->term;
+    switch (core->type) {
+        case CORE_MSG_HEARTBEAT:
+            if ((unsigned) core->role > CORE_LEADER)
+                return -1;
+            msg->heartbeat.role = s_roles [core->role];
+            if (core->leader != CORE_NOBODY) {
+                const char *leader = core->leader >= 0
+                                   ? wire_peers_id (peers, (uint32_t) core->leader) : NULL;
+                if (!leader)
+                    return -1;
+                msg->heartbeat.has_leader = true;
+                strcpy (msg->heartbeat.leader, leader);
+            }
+            msg->heartbeat.hb_ms = core->hb_ms;
+            break;
+        case CORE_MSG_HEARTBEAT_ACK:
+            msg->heartbeat_ack.hb_ms = core->hb_ms;
+            msg->heartbeat_ack.granted = core->granted;
+            break;
+        case CORE_MSG_PREVOTE_RESP:
+            msg->prevote_resp.granted = core->granted;
+            break;
+        case CORE_MSG_VOTE_REQ:
+            msg->vote_req.transfer = core->transfer;
+            break;
+        case CORE_MSG_VOTE_RESP:
+            msg->vote_resp.granted = core->granted;
+            break;
+        default:
+            break;
+    }
+    return 0;
+}
