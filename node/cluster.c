@@ -1,6 +1,7 @@
 /*  cluster: the cluster file. See cluster.h for the format and the rules.  */
 #define _POSIX_C_SOURCE 200809L
 #include "cluster.h"
+#include "msg.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <errno.h>
@@ -18,21 +19,6 @@ s_error (char *err, size_t err_size, const char *format, ...)
         va_end (args);
     }
     return -1;
-}
-
-bool
-cluster_id_valid (const char *id, size_t max)
-{
-    size_t length = strlen (id);
-    if (length == 0 || length > max)
-        return false;
-    for (size_t i = 0; i < length; i++) {
-        char c = id [i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-           || c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
 }
 
 //  Strict unsigned integer: digits only, within [min, max].
@@ -102,7 +88,7 @@ s_parse_cluster (cluster_t *self, zconfig_t *section, const char *source,
         if (streq (name, "id")) {
             if (have_id)
                 return s_error (err, err_size, "%s: cluster/id: given twice", source);
-            if (!value || !cluster_id_valid (value, CLUSTER_ID_MAX))
+            if (!value || !wire_cluster_valid (value, strlen (value)))
                 return s_error (err, err_size,
                                 "%s: cluster/id: must be 1..%d characters of A-Z a-z 0-9 . _ -",
                                 source, CLUSTER_ID_MAX);
@@ -136,7 +122,7 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
                 char *err, size_t err_size)
 {
     const char *id = zconfig_name (section);
-    if (!cluster_id_valid (id, CLUSTER_MEMBER_ID_MAX))
+    if (!wire_id_valid (id, strlen (id)))
         return s_error (err, err_size,
                         "%s: members/%s: a member id must be 1..%d characters of A-Z a-z 0-9 . _ -",
                         source, id, CLUSTER_MEMBER_ID_MAX);

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include "core.h"
 
+//  Ids follow the wire's rules (wire/msg.h: wire_id_valid, wire_cluster_valid)
 #define CLUSTER_ID_MAX          64      //  Cluster id length, characters
 #define CLUSTER_MEMBER_ID_MAX   32      //  Member id length, characters
 #define CLUSTER_ENDPOINT_MAX    255     //  Endpoint length, characters
@@ -58,10 +59,6 @@ typedef struct {
     uint32_t member_count;
     cluster_member_t members [CORE_MEMBERS_MAX];
 } cluster_t;
-
-//  True for a valid member or cluster id: 1..max characters of
-//  [A-Za-z0-9._-].
-bool cluster_id_valid (const char *id, size_t max);
 
 //  Parse ZPL text (source names it in errors). Returns a new cluster, or
 //  NULL with a message in err (CLUSTER_ERROR_MAX bytes is enough).

@@ -13,6 +13,7 @@
 #include "cluster.h"
 #include "core.h"
 #include "keys.h"
+#include "msg.h"
 #include "watch.h"
 #include <czmq.h>
 #include <errno.h>
@@ -139,7 +140,7 @@ s_cluster_init (int argc, char *argv [])
         return s_usage_error ("cluster-init takes exactly one DIR%s", "");
     if (!nodes)
         return s_usage_error ("--nodes is required%s", "");
-    if (!cluster_id_valid (cluster_id, CLUSTER_ID_MAX))
+    if (!wire_cluster_valid (cluster_id, strlen (cluster_id)))
         return s_usage_error ("--id '%s' must be 1..64 of A-Z a-z 0-9 . _ -", cluster_id);
     if (base + 3 * nodes > 65535)
         return s_usage_error ("--base-port leaves no room for the ports%s", "");

@@ -102,12 +102,17 @@ s_encode (const state_t *self, uint8_t *record)
     crypto_generichash (record + STATE_SUM_AT, 16, record, STATE_SUM_AT, NULL, 0);
 }
 
-static int
-s_decode (state_t *self, const uint8_t *record, const char *path, char *err, size_t err_size)
+int
+state_decode (const uint8_t *record, size_t size, const char *cluster_id, uint64_t *term,
+              char *vote, uint64_t *incarnation, const char *path, char *err, size_t err_size)
 {
-    uint8_t sum [16];
+    if (size != STATE_RECORD_BYTES)
+        return s_error (err, err_size, "%s: %zu bytes, expected %d: truncated or not a state file; "
+                        "restore it rather than delete it (a lost vote allows a double vote)",
+                        path, size, STATE_RECORD_BYTES);
     if (memcmp (record, STATE_MAGIC, 8) != 0)
         return s_error (err, err_size, "%s: not an incidentmesh state file", path);
+    uint8_t sum [16];
     crypto_generichash (sum, 16, record, STATE_SUM_AT, NULL, 0);
     if (sodium_memcmp (sum, record + STATE_SUM_AT, 16) != 0)
         return s_error (err, err_size, "%s: checksum mismatch: the state is corrupt; restore it "
@@ -115,13 +120,13 @@ s_decode (state_t *self, const uint8_t *record, const char *path, char *err, siz
     if (record [8] != STATE_VERSION || record [9] || record [10] || record [11])
         return s_error (err, err_size, "%s: unsupported state version %u", path, record [8]);
     char cluster [STATE_ID_MAX + 1];
-    if (s_get_string (record + 97, cluster) || s_get_string (record + 32, self->vote))
+    if (s_get_string (record + 97, cluster) || s_get_string (record + 32, vote))
         return s_error (err, err_size, "%s: malformed id in state record", path);
-    if (strcmp (cluster, self->cluster) != 0)
+    if (strcmp (cluster, cluster_id) != 0)
         return s_error (err, err_size, "%s: belongs to cluster '%s', not '%s'", path, cluster,
-                        self->cluster);
-    self->term = s_get64 (record + 16);
-    self->incarnation = s_get64 (record + 24);
+                        cluster_id);
+    *term = s_get64 (record + 16);
+    *incarnation = s_get64 (record + 24);
     return 0;
 }
 
@@ -176,12 +181,8 @@ state_open (const char *dir, const char *cluster_id, char *err, size_t err_size)
     if (size < 0)
         rc = s_error (err, err_size, "%s: %s", path, strerror (errno));
     else
-    if (size != STATE_RECORD_BYTES)
-        rc = s_error (err, err_size, "%s: %zd bytes, expected %d: truncated or not a state file; "
-                      "restore it rather than delete it (a lost vote allows a double vote)",
-                      path, size, STATE_RECORD_BYTES);
-    else
-        rc = s_decode (self, record, path, err, err_size);
+        rc = state_decode (record, (size_t) size, self->cluster, &self->term, self->vote,
+                           &self->incarnation, path, err, err_size);
     if (rc)
         state_destroy (&self);
     return self;

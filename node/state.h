@@ -34,6 +34,12 @@ state_t *state_open (const char *dir, const char *cluster_id, char *err, size_t 
 //  Release the lock; safe on NULL, sets *self_p to NULL.
 void state_destroy (state_t **self_p);
 
+//  Decode a record of size bytes (as read from path) for cluster_id into
+//  term, vote (STATE_ID_MAX + 1 bytes) and incarnation. Returns 0, or -1
+//  with a message in err. No I/O; state_open and the fuzzer use it.
+int state_decode (const uint8_t *record, size_t size, const char *cluster_id, uint64_t *term,
+                  char *vote, uint64_t *incarnation, const char *path, char *err, size_t err_size);
+
 uint64_t state_term (const state_t *self);
 const char *state_vote (const state_t *self);      //  "" for none
 uint64_t state_incarnation (const state_t *self);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-#  Long libFuzzer campaign over the wire/crypto fuzz targets.
+#  Long libFuzzer campaign over the fuzz targets (wire, crypto, node files).
 #
 #  Usage: scripts/fuzz-campaign.sh [seconds-per-target] [target ...]
 #    seconds-per-target  default 600
-#    targets             default: fuzz_rx fuzz_msg fuzz_head fuzz_keyfile
+#    targets             default: fuzz_rx fuzz_msg fuzz_head fuzz_keyfile fuzz_cluster fuzz_state
 #  Environment: JOBS (parallel fuzzing processes per target, default nproc),
 #               BUILD_DIR (default build-fuzz).
 #
@@ -22,11 +22,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_rx fuzz_msg fuzz_head fuzz_keyfile)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_rx fuzz_msg fuzz_head fuzz_keyfile fuzz_cluster fuzz_state)
 build=${BUILD_DIR:-build-fuzz}
 jobs=${JOBS:-$(nproc)}
 
-declare -A max_len=([fuzz_rx]=4096 [fuzz_msg]=2048 [fuzz_head]=256 [fuzz_keyfile]=5000)
+declare -A max_len=([fuzz_rx]=4096 [fuzz_msg]=2048 [fuzz_head]=256 [fuzz_keyfile]=5000 [fuzz_cluster]=8192 [fuzz_state]=512)
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DMESH_FUZZ=ON \

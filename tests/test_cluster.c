@@ -168,9 +168,6 @@ test_zero_total_weight_and_empty_files (void **state)
     assert_non_null (strstr (err, "no member"));
     assert_null (cluster_parse ("cluster\n  id = c\n\tbroken", "syntax.cfg", err, sizeof err));
     assert_non_null (strstr (err, "syntax.cfg"));
-    assert_false (cluster_id_valid ("", 32));
-    assert_false (cluster_id_valid ("toolong-toolong-toolong-toolong-x", 32));
-    assert_true (cluster_id_valid ("n1.east_2-b", 32));
 }
 
 int
