@@ -4,6 +4,21 @@
         local = offset_i + (true - start_i) * (1e6 + rate_i) / 1e6
     and a core's deadline in local time is converted back to the first true
     millisecond at which the node's clock has reached it.
+
+    Events: messages in flight sit in a binary heap ordered by (delivery
+    time, send order), so the order is total and never depends on memory
+    layout; node events (deadlines, fsync completions) are found by a scan
+    over at most 16 nodes. At equal times a message goes before a node
+    event, and nodes go in index order.
+
+    Processes: a paused node, or one whose step waits for fsync, is
+    "blocked": a message due for it is put back until it wakes (the order
+    among the waiting ones is kept), and its deadline waits too. When it
+    wakes, its first step runs the core's deadlines before anything else,
+    as core_step always does.
+
+    Layout: state, options, clocks, the checker, the network, steps and
+    commits, the event loop, then the public functions in header order.
 */
 #include "fixture.h"
 #include "rng.h"
@@ -11,6 +26,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+//  A leader may pass its CheckQuorum deadline by this much before the
+//  checker calls it stale: deadlines are rounded to whole true ms.
+#define FIXTURE_STALE_SLACK_MS  2
 
 typedef struct {
     uint64_t at_ms;             //  True delivery time
@@ -32,29 +51,55 @@ typedef struct {
     uint64_t start_ms;          //  True time the clock was last set
     int32_t rate_ppm;           //  Clock rate offset
     uint64_t deadline_ms;       //  True time of the next tick
-    uint64_t max_term;          //  Highest term this node ever reported
     uint32_t boots;             //  Incarnations, for per-boot seeds
+
+    //  The process around the core
+    uint64_t paused_until_ms;   //  Stopped until this true time
+    bool syncing;               //  A step's fsync is under way
+    uint64_t sync_done_ms;      //  True time it completes
+    core_update_t *pending;     //  That step's update: its messages wait
+    bool crash_on_sync;         //  Crash before the next fsync completes
+    bool woke;                  //  Blocked since its last step: deadlines not yet run
+
+    //  The checker's view of what this node has externalised
+    uint64_t max_term;          //  Highest term it sent or persisted
+    uint64_t lead_since_ms;     //  True time its current leadership went out
+    uint64_t contact_ms [QUORUM_MEMBERS_MAX];   //  Last granted ack from each, true time
+    uint64_t contact_mask;      //  Members with a contact_ms in this leadership
+    uint64_t stale_after_ms;    //  Leading past this true time is stale
+    bool stale_reported;        //  One stale-leader report per leadership
 } node_t;
 
 struct _fixture_t {
     fixture_options_t opts;
     core_config_t config;                       //  Template; self set per node
-    rng_t rng;                                  //  Network decisions
+    quorum_t quorum;                            //  The members' weights, for checks
+    rng_t rng;                                  //  Network and process decisions
     node_t node [FIXTURE_NODES_MAX];
     bool link_up [FIXTURE_NODES_MAX][FIXTURE_NODES_MAX];
-    flight_t *flights;                          //  Messages in flight
+    uint64_t queue_until [FIXTURE_NODES_MAX][FIXTURE_NODES_MAX];
+    flight_t *heap;                             //  Messages in flight (min-heap)
     size_t flight_count;
     size_t flight_alloc;
     uint64_t sent;                              //  Send order counter
     uint64_t now_ms;                            //  True time
     uint64_t events;
+    uint64_t hash;                              //  Of every event and outcome
     term_record_t *terms;                       //  Indexed by term
     size_t term_alloc;
     uint32_t leaders_elected;
     uint32_t violations;
+    uint32_t violated;                          //  Bit per fixture_property_t
+    fixture_property_t first;
     char violation [512];
+    char property_text [FIXTURE_PROPERTIES][256];   //  First of each property
     FILE *trace;
     core_update_t update;                       //  Reused; large
+};
+
+static const char *s_property_names [FIXTURE_PROPERTIES] = {
+    "two-leaders", "two-leases", "term-regress", "double-vote", "no-quorum-leader",
+    "stale-leader", "liveness", "instability", "rejoin"
 };
 
 //  --------------------------------------------------------------------------
@@ -71,6 +116,9 @@ fixture_options_defaults (fixture_options_t *opts, uint32_t nodes, uint64_t seed
     opts->latency_min_ms = 1;
     opts->latency_max_ms = 3;
 }
+
+//  --------------------------------------------------------------------------
+//  Clocks
 
 static uint64_t
 s_local (const node_t *node, uint64_t true_ms)
@@ -95,6 +143,56 @@ s_true (const node_t *node, uint64_t local_ms)
     return t;
 }
 
+//  True ms for local_ms to pass on this node's clock, rounded up.
+static uint64_t
+s_true_span (const node_t *node, uint64_t local_ms)
+{
+    uint64_t rate = (uint64_t) (1000000 + node->rate_ppm);
+    return (local_ms * 1000000 + rate - 1) / rate;
+}
+
+static uint64_t
+s_max (uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+//  When a blocked node can take events again (0 or the past: now).
+static uint64_t
+s_wake_ms (const node_t *node)
+{
+    return node->syncing ? s_max (node->sync_done_ms, node->paused_until_ms)
+                         : node->paused_until_ms;
+}
+
+static bool
+s_blocked (const fixture_t *self, const node_t *node)
+{
+    return node->core && (node->syncing || self->now_ms < node->paused_until_ms);
+}
+
+//  --------------------------------------------------------------------------
+//  Trace and hash
+
+static void
+s_mix (fixture_t *self, uint64_t value)
+{
+    //  A 64-bit multiply-xorshift chain: cheap, and any change in any
+    //  event or its outcome changes the result.
+    self->hash = (self->hash ^ value) * 0x9E3779B97F4A7C15ULL;
+    self->hash ^= self->hash >> 29;
+}
+
+static void
+s_note (fixture_t *self, uint32_t node, const char *text)
+{
+    if (self->trace)
+        fprintf (self->trace, "%8" PRIu64 " n%u %s\n", self->now_ms, node, text);
+}
+
+//  --------------------------------------------------------------------------
+//  The checker
+
 static term_record_t *
 s_term (fixture_t *self, uint64_t term)
 {
@@ -114,76 +212,71 @@ s_term (fixture_t *self, uint64_t term)
 }
 
 static void
-s_violation (fixture_t *self, const char *format, uint64_t a, uint64_t b, uint64_t c)
+s_file (fixture_t *self, fixture_property_t property, const char *text)
 {
     if (self->violations++ == 0) {
-        int n = snprintf (self->violation, sizeof (self->violation), "t=%" PRIu64 "ms: ", self->now_ms);
-        snprintf (self->violation + n, sizeof (self->violation) - (size_t) n, format, a, b, c);
+        snprintf (self->violation, sizeof (self->violation), "t=%" PRIu64 "ms %s: %s",
+                  self->now_ms, s_property_names [property], text);
+        self->first = property;
     }
+    if (!(self->violated & (1u << property)))
+        snprintf (self->property_text [property], sizeof (self->property_text [property]),
+                  "t=%" PRIu64 "ms %s: %s", self->now_ms, s_property_names [property], text);
+    self->violated |= 1u << property;
     if (self->trace)
-        fprintf (self->trace, "%8" PRIu64 " VIOLATION " , self->now_ms),
-        fprintf (self->trace, format, a, b, c),
-        fprintf (self->trace, "\n");
+        fprintf (self->trace, "%8" PRIu64 " VIOLATION %s: %s\n", self->now_ms,
+                 s_property_names [property], text);
 }
 
 static void
-s_enqueue (fixture_t *self, const core_msg_t *msg, uint64_t at_ms)
+s_violation (fixture_t *self, fixture_property_t property, const char *format,
+             uint64_t a, uint64_t b, uint64_t c)
 {
-    if (self->flight_count == self->flight_alloc) {
-        self->flight_alloc = self->flight_alloc ? self->flight_alloc * 2 : 256;
-        self->flights = realloc (self->flights, self->flight_alloc * sizeof (flight_t));
-        assert (self->flights);
-    }
-    self->flights [self->flight_count++] = (flight_t) {
-        .at_ms = at_ms, .order = self->sent++, .msg = *msg
-    };
+    char text [256];
+    snprintf (text, sizeof (text), format, a, b, c);
+    s_file (self, property, text);
 }
 
+//  At step time: what the core holds in memory must never be behind what
+//  it already told the world.
 static void
-s_send (fixture_t *self, const core_msg_t *msg)
-{
-    if (!self->link_up [msg->from][msg->to])
-        return;
-    if (self->opts.loss_ppm && rng_below (&self->rng, 1000000) < self->opts.loss_ppm)
-        return;
-    uint64_t span = self->opts.latency_max_ms - self->opts.latency_min_ms + 1;
-    s_enqueue (self, msg, self->now_ms + self->opts.latency_min_ms + rng_below (&self->rng, span));
-    if (self->opts.dup_ppm && rng_below (&self->rng, 1000000) < self->opts.dup_ppm)
-        s_enqueue (self, msg, self->now_ms + self->opts.latency_min_ms + rng_below (&self->rng, span));
-}
-
-//  Record what node i's step did and check the per-step invariants.
-static void
-s_apply (fixture_t *self, uint32_t i, const core_update_t *update)
+s_observe (fixture_t *self, uint32_t i, const core_update_t *update)
 {
     node_t *node = &self->node [i];
-    if (update->persist) {
-        node->hard.term = update->term;
-        node->hard.voted_for = update->voted_for;
-        node->has_hard = true;
-    }
     if (update->term < node->max_term)
-        s_violation (self, "node %" PRIu64 " term went back from %" PRIu64 " to %" PRIu64,
+        s_violation (self, FIXTURE_TERM_REGRESS,
+                     "node %" PRIu64 " term went back from %" PRIu64 " to %" PRIu64,
                      i, node->max_term, update->term);
-    else
-        node->max_term = update->term;
+    if (update->violation)
+        s_violation (self, FIXTURE_TWO_LEADERS,
+                     "node %" PRIu64 " saw two leaders in term %" PRIu64 " (other: %" PRIu64 ")",
+                     i, update->violation_term, update->violation_member);
+}
 
+static void s_update_stale_limit (fixture_t *self, uint32_t i);
+
+//  At commit time (the step's messages leave): its term, vote and
+//  leadership are now known to the world.
+static void
+s_record (fixture_t *self, uint32_t i, const core_update_t *update)
+{
+    node_t *node = &self->node [i];
+    if (update->term > node->max_term)
+        node->max_term = update->term;
     if (update->voted_for != CORE_NOBODY) {
         term_record_t *record = s_term (self, update->term);
         if (record->vote_of [i] >= 0 && record->vote_of [i] != update->voted_for)
-            s_violation (self, "node %" PRIu64 " voted twice in term %" PRIu64 " (now for %" PRIu64 ")",
+            s_violation (self, FIXTURE_DOUBLE_VOTE,
+                         "node %" PRIu64 " voted twice in term %" PRIu64 " (now for %" PRIu64 ")",
                          i, update->term, (uint64_t) update->voted_for);
         record->vote_of [i] = (int8_t) update->voted_for;
     }
-    if (update->violation)
-        s_violation (self, "node %" PRIu64 " saw two leaders in term %" PRIu64 " (other: %" PRIu64 ")",
-                     i, update->violation_term, update->violation_member);
-
     if (update->role_changed && core_role (node->core) == CORE_LEADER) {
         uint64_t term = core_term (node->core);
         term_record_t *record = s_term (self, term);
         if (record->leader >= 0 && record->leader != (int32_t) i)
-            s_violation (self, "two leaders in term %" PRIu64 ": %" PRIu64 " and %" PRIu64,
+            s_violation (self, FIXTURE_TWO_LEADERS,
+                         "two leaders in term %" PRIu64 ": %" PRIu64 " and %" PRIu64,
                          term, (uint64_t) record->leader, i);
         else
         if (record->leader < 0) {
@@ -198,9 +291,200 @@ s_apply (fixture_t *self, uint32_t i, const core_update_t *update)
                 granted += self->config.weights [j];
         }
         if (!quorum_weighted (granted, total))
-            s_violation (self, "node %" PRIu64 " leads term %" PRIu64 " with vote weight %" PRIu64,
+            s_violation (self, FIXTURE_NO_QUORUM_LEADER,
+                         "node %" PRIu64 " leads term %" PRIu64 " with vote weight %" PRIu64,
                          i, term, granted);
+        node->lead_since_ms = self->now_ms;
+        node->contact_mask = 0;
+        node->stale_reported = false;
+        s_update_stale_limit (self, i);
     }
+}
+
+//  No two nodes hold a valid lease at this true time. A paused node counts:
+//  its process may wake at any moment and ask core_current_leader before it
+//  steps, which is exactly what dispatch does.
+static void
+s_check_leases (fixture_t *self)
+{
+    int holder = -1;
+    for (uint32_t i = 0; i < self->opts.nodes; i++) {
+        node_t *node = &self->node [i];
+        if (!node->core)
+            continue;
+        core_leadership_t info = core_current_leader (node->core, s_local (node, self->now_ms));
+        if (!info.lease_valid)
+            continue;
+        if (holder >= 0)
+            s_violation (self, FIXTURE_TWO_LEASES,
+                         "two valid leases: node %" PRIu64 " and node %" PRIu64 " (term %" PRIu64 ")",
+                         (uint64_t) holder, i, info.term);
+        holder = (int) i;
+    }
+}
+
+//  CheckQuorum's promise: a running leader that has not heard a granted
+//  acknowledgement from a weighted quorum for T (on its own clock) no
+//  longer calls itself leader. The checker counts an acknowledgement when
+//  it is delivered, which is never earlier than the round the core counts
+//  it for, so the bound it checks is never tighter than the core's. The
+//  limit only moves when an acknowledgement arrives (the leader itself
+//  always counts as heard from), so it is computed then.
+static void
+s_update_stale_limit (fixture_t *self, uint32_t i)
+{
+    node_t *node = &self->node [i];
+    uint64_t times [QUORUM_MEMBERS_MAX] = { 0 };
+    memcpy (times, node->contact_ms, sizeof (node->contact_ms));
+    times [i] = UINT64_MAX;
+    uint64_t contact;
+    if (!quorum_time (&self->quorum, times, node->contact_mask | (1ULL << i), &contact)
+    || contact < node->lead_since_ms)
+        contact = node->lead_since_ms;
+    if (contact == UINT64_MAX)
+        node->stale_after_ms = UINT64_MAX;      //  It is a quorum by itself
+    else
+        node->stale_after_ms = contact + s_true_span (node, self->opts.election_timeout_ms)
+                             + FIXTURE_STALE_SLACK_MS;
+}
+
+//  A blocked node, and one that has not stepped since it was blocked, has
+//  had no chance to run its deadline yet and is left out until it has.
+static void
+s_check_stale_leaders (fixture_t *self)
+{
+    for (uint32_t i = 0; i < self->opts.nodes; i++) {
+        node_t *node = &self->node [i];
+        if (!node->core || self->now_ms <= node->stale_after_ms || node->stale_reported
+        || node->woke || s_blocked (self, node) || core_role (node->core) != CORE_LEADER)
+            continue;
+        node->stale_reported = true;
+        s_violation (self, FIXTURE_STALE_LEADER,
+                     "node %" PRIu64 " still leads term %" PRIu64
+                     " with no quorum contact for %" PRIu64 " ms",
+                     i, core_term (node->core),
+                     self->now_ms - node->stale_after_ms + s_true_span (node, self->opts.election_timeout_ms)
+                     + FIXTURE_STALE_SLACK_MS);
+    }
+}
+
+static void
+s_check (fixture_t *self)
+{
+    s_check_leases (self);
+    s_check_stale_leaders (self);
+}
+
+//  --------------------------------------------------------------------------
+//  The network
+
+static bool
+s_earlier (const flight_t *a, const flight_t *b)
+{
+    return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->order < b->order);
+}
+
+static void
+s_heap_push (fixture_t *self, const flight_t *flight)
+{
+    if (self->flight_count == self->flight_alloc) {
+        self->flight_alloc = self->flight_alloc ? self->flight_alloc * 2 : 256;
+        self->heap = realloc (self->heap, self->flight_alloc * sizeof (flight_t));
+        assert (self->heap);
+    }
+    size_t at = self->flight_count++;
+    while (at > 0) {
+        size_t parent = (at - 1) / 2;
+        if (!s_earlier (flight, &self->heap [parent]))
+            break;
+        self->heap [at] = self->heap [parent];
+        at = parent;
+    }
+    self->heap [at] = *flight;
+}
+
+static flight_t
+s_heap_pop (fixture_t *self)
+{
+    flight_t top = self->heap [0];
+    flight_t last = self->heap [--self->flight_count];
+    size_t at = 0;
+    while (true) {
+        size_t child = 2 * at + 1;
+        if (child >= self->flight_count)
+            break;
+        if (child + 1 < self->flight_count && s_earlier (&self->heap [child + 1], &self->heap [child]))
+            child++;
+        if (!s_earlier (&self->heap [child], &last))
+            break;
+        self->heap [at] = self->heap [child];
+        at = child;
+    }
+    if (self->flight_count)
+        self->heap [at] = last;
+    return top;
+}
+
+//  When a message sent now on from -> to arrives: latency, perhaps held
+//  back (late delivery), perhaps queued behind a lost connection.
+static uint64_t
+s_arrival (fixture_t *self, uint32_t from, uint32_t to)
+{
+    uint64_t span = self->opts.latency_max_ms - self->opts.latency_min_ms + 1;
+    uint64_t delay = self->opts.latency_min_ms + rng_below (&self->rng, span);
+    if (self->opts.late_ppm && rng_below (&self->rng, 1000000) < self->opts.late_ppm) {
+        uint64_t late_span = self->opts.late_max_ms - self->opts.late_min_ms + 1;
+        delay += self->opts.late_min_ms + rng_below (&self->rng, late_span);
+    }
+    uint64_t start = s_max (self->now_ms, self->queue_until [from][to]);
+    return start + delay;
+}
+
+static void
+s_send (fixture_t *self, const core_msg_t *msg)
+{
+    if (!self->link_up [msg->from][msg->to])
+        return;
+    if (self->opts.loss_ppm && rng_below (&self->rng, 1000000) < self->opts.loss_ppm)
+        return;
+    flight_t flight = { .at_ms = s_arrival (self, msg->from, msg->to), .order = self->sent++, .msg = *msg };
+    s_heap_push (self, &flight);
+    if (self->opts.dup_ppm && rng_below (&self->rng, 1000000) < self->opts.dup_ppm) {
+        flight.at_ms = s_arrival (self, msg->from, msg->to);
+        flight.order = self->sent++;
+        s_heap_push (self, &flight);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Steps and commits
+
+static void
+s_crash (fixture_t *self, uint32_t i, const char *why)
+{
+    node_t *node = &self->node [i];
+    core_destroy (&node->core);
+    node->syncing = false;
+    node->paused_until_ms = 0;
+    node->crash_on_sync = false;
+    node->woke = false;
+    s_mix (self, self->now_ms);
+    s_mix (self, 0x100 + i);
+    s_note (self, i, why);
+}
+
+//  The step's fsync completed (or it had nothing to persist): the hard
+//  state is durable, the world may learn of it, and the messages leave.
+static void
+s_commit (fixture_t *self, uint32_t i, const core_update_t *update)
+{
+    node_t *node = &self->node [i];
+    if (update->persist) {
+        node->hard.term = update->term;
+        node->hard.voted_for = update->voted_for;
+        node->has_hard = true;
+    }
+    s_record (self, i, update);
     for (size_t m = 0; m < update->msg_count; m++) {
         const core_msg_t *msg = &update->msgs [m];
         if (msg->to == CORE_TO_ALL) {
@@ -219,27 +503,26 @@ s_apply (fixture_t *self, uint32_t i, const core_update_t *update)
             s_send (self, msg);
     }
     node->deadline_ms = s_true (node, update->next_deadline_ms);
-    if (node->deadline_ms <= self->now_ms)
-        node->deadline_ms = self->now_ms + 1;   //  A core asking for "now" again
 }
 
-//  No two nodes hold a valid lease at this true time.
+//  A deferred commit, at the end of the fsync stall.
 static void
-s_check_leases (fixture_t *self)
+s_finish_sync (fixture_t *self, uint32_t i)
 {
-    int holder = -1;
-    for (uint32_t i = 0; i < self->opts.nodes; i++) {
-        node_t *node = &self->node [i];
-        if (!node->core)
-            continue;
-        core_leadership_t info = core_current_leader (node->core, s_local (node, self->now_ms));
-        if (!info.lease_valid)
-            continue;
-        if (holder >= 0)
-            s_violation (self, "two valid leases: node %" PRIu64 " and node %" PRIu64 " (term %" PRIu64 ")",
-                         (uint64_t) holder, i, info.term);
-        holder = (int) i;
+    node_t *node = &self->node [i];
+    node->syncing = false;
+    s_mix (self, self->now_ms);
+    s_mix (self, 0x200 + i);
+    if (self->trace) {
+        char text [64];
+        snprintf (text, sizeof (text), "fsync done, sends %zu", node->pending->msg_count);
+        s_note (self, i, text);
     }
+    s_commit (self, i, node->pending);
+    //  Its deadline may have passed during the stall: run it at once.
+    if (node->deadline_ms < self->now_ms)
+        node->deadline_ms = self->now_ms;
+    s_check (self);
 }
 
 static void
@@ -257,6 +540,8 @@ s_trace_step (fixture_t *self, uint32_t i, const char *what, const core_msg_t *m
              core_term (core), core_current_leader (core, 0).leader);
     if (update->reason)
         fprintf (self->trace, " (%s)", core_reason_name (update->reason));
+    if (update->lease_changed)
+        fprintf (self->trace, " lease-until=%" PRIu64, core_lease_expiry_ms (core));
     if (update->persist)
         fprintf (self->trace, " persist(t%" PRIu64 ",v%d)", update->term, update->voted_for);
     if (update->msg_count)
@@ -265,14 +550,71 @@ s_trace_step (fixture_t *self, uint32_t i, const char *what, const core_msg_t *m
 }
 
 static void
+s_hash_step (fixture_t *self, uint32_t i, const core_event_t *event, const core_update_t *update)
+{
+    s_mix (self, self->now_ms);
+    s_mix (self, ((uint64_t) i << 8) | (uint64_t) event->type);
+    if (event->type == CORE_EV_RECV) {
+        s_mix (self, ((uint64_t) event->msg.type << 32) | ((uint64_t) event->msg.from << 1)
+                     | event->msg.granted);
+        s_mix (self, event->msg.term);
+        s_mix (self, event->msg.hb_ms);
+    }
+    s_mix (self, update->term);
+    s_mix (self, (uint64_t) (uint32_t) update->voted_for);
+    s_mix (self, ((uint64_t) core_role (self->node [i].core) << 40)
+                 | ((uint64_t) update->msg_count << 8) | update->persist);
+    s_mix (self, update->next_deadline_ms);
+}
+
+//  Step node i's core with event, then persist, send and check.
+static int
 s_step (fixture_t *self, uint32_t i, const core_event_t *event, const char *what)
 {
     node_t *node = &self->node [i];
-    core_step (node->core, event, &self->update);
+    core_update_t *update = &self->update;
+    int rc = core_step (node->core, event, update);
+    node->woke = false;
     self->events++;
-    s_trace_step (self, i, what, event->type == CORE_EV_RECV ? &event->msg : NULL, &self->update);
-    s_apply (self, i, &self->update);
-    s_check_leases (self);
+    s_hash_step (self, i, event, update);
+    s_trace_step (self, i, what, event->type == CORE_EV_RECV ? &event->msg : NULL, update);
+    s_observe (self, i, update);
+    if (update->persist && node->crash_on_sync) {
+        char text [96];
+        snprintf (text, sizeof (text), "CRASH before fsync: lost persist(t%" PRIu64 ",v%d) and %zu messages",
+                  update->term, update->voted_for, update->msg_count);
+        s_crash (self, i, text);
+        s_check (self);
+        return rc;
+    }
+    uint64_t stall = 0;
+    if (update->persist && self->opts.fsync_ms_max)
+        stall = rng_below (&self->rng, self->opts.fsync_ms_max + 1);
+    if (stall) {
+        //  The node loop blocks in fsync; the messages wait for it.
+        if (!node->pending) {
+            node->pending = malloc (sizeof (core_update_t));
+            assert (node->pending);
+        }
+        *node->pending = *update;
+        node->syncing = true;
+        node->sync_done_ms = self->now_ms + stall;
+        node->woke = true;
+    }
+    else {
+        s_commit (self, i, update);
+        if (node->deadline_ms <= self->now_ms)
+            node->deadline_ms = self->now_ms + 1;   //  A core asking for "now" again
+    }
+    if (event->type == CORE_EV_RECV && event->msg.type == CORE_MSG_HEARTBEAT_ACK
+    && event->msg.granted && core_role (node->core) == CORE_LEADER
+    && event->msg.term == core_term (node->core)) {
+        node->contact_ms [event->msg.from] = self->now_ms;
+        node->contact_mask |= 1ULL << event->msg.from;
+        s_update_stale_limit (self, i);
+    }
+    s_check (self);
+    return rc;
 }
 
 static core_t *
@@ -289,18 +631,96 @@ s_boot (fixture_t *self, uint32_t i)
     node->core = core_new (&config, node->has_hard ? &node->hard : NULL,
                            s_local (node, self->now_ms));
     node->deadline_ms = self->now_ms;
+    node->syncing = false;
+    node->paused_until_ms = 0;
+    node->crash_on_sync = false;
+    node->woke = false;
     return node->core;
 }
+
+//  --------------------------------------------------------------------------
+//  The event loop
+
+//  True time of node i's next own event: the end of its fsync, or its
+//  deadline, never before it wakes.
+static uint64_t
+s_node_at (const node_t *node)
+{
+    if (node->syncing)
+        return s_wake_ms (node);
+    return s_max (node->deadline_ms, node->paused_until_ms);
+}
+
+static void
+s_deliver (fixture_t *self, flight_t *flight)
+{
+    uint32_t to = flight->msg.to;
+    node_t *node = &self->node [to];
+    //  Dropped if the recipient is down or the link was cut in flight.
+    if (!node->core || !self->link_up [flight->msg.from][to])
+        return;
+    if (self->now_ms < s_wake_ms (node)) {
+        //  It waits in the socket until the process takes events again.
+        flight->at_ms = s_wake_ms (node);
+        s_heap_push (self, flight);
+        return;
+    }
+    if (node->syncing)
+        s_finish_sync (self, to);
+    core_event_t event = {
+        .type = CORE_EV_RECV, .now_ms = s_local (node, self->now_ms), .msg = flight->msg
+    };
+    if (event.msg.type == CORE_MSG_HEARTBEAT)
+        event.msg.to = CORE_TO_ALL;     //  As published
+    s_step (self, to, &event, core_msg_type_name (flight->msg.type));
+}
+
+//  Process the earliest pending event if it is at or before until_ms.
+static bool
+s_next_event (fixture_t *self, uint64_t until_ms)
+{
+    int node_next = -1;
+    uint64_t node_at = UINT64_MAX;
+    for (uint32_t i = 0; i < self->opts.nodes; i++)
+        if (self->node [i].core && s_node_at (&self->node [i]) < node_at) {
+            node_next = (int) i;
+            node_at = s_node_at (&self->node [i]);
+        }
+    uint64_t flight_at = self->flight_count ? self->heap [0].at_ms : UINT64_MAX;
+    uint64_t at = node_at < flight_at ? node_at : flight_at;
+    if (at > until_ms)
+        return false;
+    if (at > self->now_ms)
+        self->now_ms = at;
+    if (flight_at <= node_at) {
+        flight_t flight = s_heap_pop (self);
+        s_deliver (self, &flight);
+    }
+    else {
+        node_t *node = &self->node [node_next];
+        if (node->syncing)
+            s_finish_sync (self, (uint32_t) node_next);
+        else {
+            core_event_t event = { .type = CORE_EV_TICK, .now_ms = s_local (node, self->now_ms) };
+            s_step (self, (uint32_t) node_next, &event, "tick");
+        }
+    }
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  Public functions
 
 fixture_t *
 fixture_new (const fixture_options_t *opts)
 {
     if (opts->nodes < 1 || opts->nodes > FIXTURE_NODES_MAX
-    || opts->latency_max_ms < opts->latency_min_ms)
+    || opts->latency_max_ms < opts->latency_min_ms || opts->late_max_ms < opts->late_min_ms)
         return NULL;
     fixture_t *self = calloc (1, sizeof (fixture_t));
     assert (self);
     self->opts = *opts;
+    self->first = FIXTURE_PROPERTIES;
     rng_seed (&self->rng, opts->seed);
     core_config_defaults (&self->config, 0, opts->nodes);
     if (opts->weighted)
@@ -311,7 +731,8 @@ fixture_new (const fixture_options_t *opts)
     self->config.lease_ms = opts->lease_ms;
     self->config.max_drift_ppm = opts->max_drift_ppm;
     self->config.unsafe_controls = opts->unsafe_controls;
-    if (core_config_check (&self->config, NULL, 0)) {
+    if (core_config_check (&self->config, NULL, 0)
+    || quorum_init (&self->quorum, opts->nodes, self->config.weights)) {
         free (self);
         return NULL;
     }
@@ -333,9 +754,11 @@ fixture_destroy (fixture_t **self_p)
 {
     if (self_p && *self_p) {
         fixture_t *self = *self_p;
-        for (uint32_t i = 0; i < FIXTURE_NODES_MAX; i++)
+        for (uint32_t i = 0; i < FIXTURE_NODES_MAX; i++) {
             core_destroy (&self->node [i].core);
-        free (self->flights);
+            free (self->node [i].pending);
+        }
+        free (self->heap);
         free (self->terms);
         free (self);
         *self_p = NULL;
@@ -348,50 +771,11 @@ fixture_set_trace (fixture_t *self, FILE *trace)
     self->trace = trace;
 }
 
-//  Process the earliest pending event if it is at or before until_ms.
-static bool
-s_next_event (fixture_t *self, uint64_t until_ms)
+void
+fixture_trace_note (fixture_t *self, const char *text)
 {
-    int node_next = -1;
-    for (uint32_t i = 0; i < self->opts.nodes; i++)
-        if (self->node [i].core
-        && (node_next < 0 || self->node [i].deadline_ms < self->node [node_next].deadline_ms))
-            node_next = (int) i;
-    size_t flight_next = SIZE_MAX;
-    for (size_t f = 0; f < self->flight_count; f++) {
-        const flight_t *a = &self->flights [f];
-        if (flight_next == SIZE_MAX || a->at_ms < self->flights [flight_next].at_ms
-        || (a->at_ms == self->flights [flight_next].at_ms && a->order < self->flights [flight_next].order))
-            flight_next = f;
-    }
-    uint64_t tick_at = node_next >= 0 ? self->node [node_next].deadline_ms : UINT64_MAX;
-    uint64_t flight_at = flight_next != SIZE_MAX ? self->flights [flight_next].at_ms : UINT64_MAX;
-    uint64_t at = tick_at < flight_at ? tick_at : flight_at;
-    if (at > until_ms)
-        return false;
-    if (at > self->now_ms)
-        self->now_ms = at;
-    if (flight_at <= tick_at) {
-        flight_t flight = self->flights [flight_next];
-        self->flights [flight_next] = self->flights [--self->flight_count];
-        uint32_t to = flight.msg.to;
-        node_t *node = &self->node [to];
-        //  Dropped if the recipient is down or the link was cut in flight.
-        if (!node->core || !self->link_up [flight.msg.from][to])
-            return true;
-        core_event_t event = {
-            .type = CORE_EV_RECV, .now_ms = s_local (node, self->now_ms), .msg = flight.msg
-        };
-        if (event.msg.type == CORE_MSG_HEARTBEAT)
-            event.msg.to = CORE_TO_ALL;     //  As published
-        s_step (self, to, &event, core_msg_type_name (flight.msg.type));
-    }
-    else {
-        node_t *node = &self->node [node_next];
-        core_event_t event = { .type = CORE_EV_TICK, .now_ms = s_local (node, self->now_ms) };
-        s_step (self, (uint32_t) node_next, &event, "tick");
-    }
-    return true;
+    if (self->trace)
+        fprintf (self->trace, "%8" PRIu64 " -- %s\n", self->now_ms, text);
 }
 
 void
@@ -401,13 +785,26 @@ fixture_run_until (fixture_t *self, uint64_t until_ms)
         ;
     if (until_ms > self->now_ms)
         self->now_ms = until_ms;
-    s_check_leases (self);
+    s_check (self);
 }
 
 void
 fixture_run_for (fixture_t *self, uint64_t ms)
 {
     fixture_run_until (self, self->now_ms + ms);
+}
+
+int
+fixture_run_until_leader (fixture_t *self, uint64_t max_ms)
+{
+    uint64_t until = self->now_ms + max_ms;
+    while (self->now_ms < until) {
+        int leader = fixture_agreed_leader (self);
+        if (leader >= 0)
+            return leader;
+        fixture_run_for (self, 1);
+    }
+    return fixture_agreed_leader (self);
 }
 
 int
@@ -434,26 +831,22 @@ fixture_agreed_leader (fixture_t *self)
     return leader;
 }
 
-int
-fixture_run_until_leader (fixture_t *self, uint64_t max_ms)
-{
-    uint64_t until = self->now_ms + max_ms;
-    while (self->now_ms < until) {
-        int leader = fixture_agreed_leader (self);
-        if (leader >= 0)
-            return leader;
-        fixture_run_for (self, 1);
-    }
-    return fixture_agreed_leader (self);
-}
-
 void
 fixture_crash (fixture_t *self, uint32_t node)
 {
     assert (node < self->opts.nodes);
-    core_destroy (&self->node [node].core);
-    if (self->trace)
-        fprintf (self->trace, "%8" PRIu64 " n%u CRASH\n", self->now_ms, node);
+    if (self->node [node].syncing)
+        s_crash (self, node, "CRASH during fsync: its step is lost");
+    else
+        s_crash (self, node, "CRASH");
+}
+
+void
+fixture_crash_before_sync (fixture_t *self, uint32_t node)
+{
+    assert (node < self->opts.nodes && self->node [node].core);
+    self->node [node].crash_on_sync = true;
+    s_note (self, node, "will crash before its next fsync completes");
 }
 
 void
@@ -466,6 +859,8 @@ fixture_restart (fixture_t *self, uint32_t node)
     core_t *core = s_boot (self, node);
     assert (core);
     (void) core;
+    s_mix (self, self->now_ms);
+    s_mix (self, 0x300 + node);
 }
 
 bool
@@ -475,10 +870,50 @@ fixture_alive (fixture_t *self, uint32_t node)
 }
 
 void
+fixture_pause (fixture_t *self, uint32_t node, uint64_t ms)
+{
+    assert (node < self->opts.nodes && self->node [node].core);
+    node_t *n = &self->node [node];
+    n->paused_until_ms = s_max (n->paused_until_ms, self->now_ms + ms);
+    n->woke = true;
+    s_mix (self, self->now_ms);
+    s_mix (self, 0x400 + node);
+    if (self->trace) {
+        char text [64];
+        snprintf (text, sizeof (text), "PAUSE until %" PRIu64, n->paused_until_ms);
+        s_note (self, node, text);
+    }
+}
+
+void
+fixture_end_faults (fixture_t *self)
+{
+    fixture_heal (self);
+    for (uint32_t i = 0; i < self->opts.nodes; i++) {
+        if (self->node [i].paused_until_ms > self->now_ms)
+            self->node [i].paused_until_ms = self->now_ms;
+        self->node [i].crash_on_sync = false;
+    }
+}
+
+bool
+fixture_blocked (fixture_t *self, uint32_t node)
+{
+    return node < self->opts.nodes && s_blocked (self, &self->node [node]);
+}
+
+void
 fixture_set_link (fixture_t *self, uint32_t from, uint32_t to, bool up)
 {
     assert (from < self->opts.nodes && to < self->opts.nodes);
     self->link_up [from][to] = up;
+}
+
+void
+fixture_queue_link (fixture_t *self, uint32_t from, uint32_t to, uint64_t ms)
+{
+    assert (from < self->opts.nodes && to < self->opts.nodes);
+    self->queue_until [from][to] = self->now_ms + ms;
 }
 
 void
@@ -505,8 +940,37 @@ void
 fixture_heal (fixture_t *self)
 {
     for (uint32_t i = 0; i < self->opts.nodes; i++)
-        for (uint32_t j = 0; j < self->opts.nodes; j++)
+        for (uint32_t j = 0; j < self->opts.nodes; j++) {
             self->link_up [i][j] = true;
+            self->queue_until [i][j] = 0;
+        }
+}
+
+void
+fixture_set_network (fixture_t *self, uint64_t latency_min_ms, uint64_t latency_max_ms,
+                     uint32_t loss_ppm, uint32_t dup_ppm, uint32_t late_ppm)
+{
+    assert (latency_min_ms <= latency_max_ms);
+    self->opts.latency_min_ms = latency_min_ms;
+    self->opts.latency_max_ms = latency_max_ms;
+    self->opts.loss_ppm = loss_ppm;
+    self->opts.dup_ppm = dup_ppm;
+    self->opts.late_ppm = late_ppm;
+}
+
+void
+fixture_set_fsync (fixture_t *self, uint64_t max_ms)
+{
+    self->opts.fsync_ms_max = max_ms;
+}
+
+uint64_t
+fixture_quiet_at (fixture_t *self)
+{
+    uint64_t last = self->now_ms;
+    for (size_t f = 0; f < self->flight_count; f++)
+        last = s_max (last, self->heap [f].at_ms);
+    return last;
 }
 
 int
@@ -514,13 +978,10 @@ fixture_command (fixture_t *self, uint32_t node, core_event_type_t type, uint32_
 {
     assert (node < self->opts.nodes && self->node [node].core);
     node_t *n = &self->node [node];
+    if (s_blocked (self, n))
+        return -1;      //  A stopped process takes no commands either
     core_event_t event = { .type = type, .now_ms = s_local (n, self->now_ms), .target = target };
-    int rc = core_step (n->core, &event, &self->update);
-    self->events++;
-    s_trace_step (self, node, "command", NULL, &self->update);
-    s_apply (self, node, &self->update);
-    s_check_leases (self);
-    return rc;
+    return s_step (self, node, &event, "command");
 }
 
 core_t *
@@ -563,6 +1024,12 @@ fixture_events (fixture_t *self)
     return self->events;
 }
 
+uint64_t
+fixture_hash (fixture_t *self)
+{
+    return self->hash;
+}
+
 uint32_t
 fixture_violations (fixture_t *self)
 {
@@ -573,4 +1040,45 @@ const char *
 fixture_violation_text (fixture_t *self)
 {
     return self->violation;
+}
+
+uint32_t
+fixture_violated (fixture_t *self)
+{
+    return self->violated;
+}
+
+fixture_property_t
+fixture_first_violation (fixture_t *self)
+{
+    return self->first;
+}
+
+const char *
+fixture_property_text (fixture_t *self, fixture_property_t property)
+{
+    assert (property < FIXTURE_PROPERTIES);
+    return self->property_text [property];
+}
+
+void
+fixture_flag (fixture_t *self, fixture_property_t property, const char *text)
+{
+    assert (property < FIXTURE_PROPERTIES);
+    s_file (self, property, text);
+}
+
+const char *
+fixture_property_name (fixture_property_t property)
+{
+    return property < FIXTURE_PROPERTIES ? s_property_names [property] : "none";
+}
+
+int
+fixture_property_lookup (const char *name)
+{
+    for (int p = 0; p < FIXTURE_PROPERTIES; p++)
+        if (strcmp (name, s_property_names [p]) == 0)
+            return p;
+    return -1;
 }
