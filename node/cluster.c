@@ -67,6 +67,18 @@ s_endpoint_valid (const char *value, bool zmq)
     return s_number (colon + 1, 1, 65535, &port) == 0;
 }
 
+//  Exactly 64 hex digits: an Ed25519 public key.
+static int
+s_public_key (const char *value, uint8_t key [CLUSTER_KEY_BYTES])
+{
+    size_t length = 0;
+    if (strlen (value) != 2 * CLUSTER_KEY_BYTES
+    ||  sodium_hex2bin (key, CLUSTER_KEY_BYTES, value, strlen (value), NULL, &length, NULL) != 0
+    ||  length != CLUSTER_KEY_BYTES)
+        return -1;
+    return 0;
+}
+
 static int
 s_parse_cluster (cluster_t *self, zconfig_t *section, const char *source,
                  char *err, size_t err_size)
@@ -174,11 +186,7 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
         else
         if (streq (name, "public_key")) {
             bit = 16;
-            size_t length = 0;
-            if (strlen (value) != 2 * CLUSTER_KEY_BYTES
-            || sodium_hex2bin (member->public_key, CLUSTER_KEY_BYTES, value, strlen (value),
-                               NULL, &length, NULL) != 0
-            || length != CLUSTER_KEY_BYTES)
+            if (s_public_key (value, member->public_key))
                 return s_error (err, err_size, "%s: members/%s/public_key: must be %d hex digits "
                                 "(an Ed25519 public key)", source, id, 2 * CLUSTER_KEY_BYTES);
             have_key = true;
@@ -196,10 +204,93 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
     return 0;
 }
 
-//  Every endpoint and key must be unique across the cluster.
+//  The may_* keys of a client entry: adding a kind of request is one line.
+static const struct {
+    const char *name;
+    uint32_t bit;
+} s_permissions [] = {
+    { "may_transfer", CLUSTER_MAY_TRANSFER },
+};
+#define S_PERMISSIONS   (sizeof (s_permissions) / sizeof (s_permissions [0]))
+
+static int
+s_parse_client (cluster_t *self, zconfig_t *section, const char *source,
+                char *err, size_t err_size)
+{
+    const char *id = zconfig_name (section);
+    if (!wire_id_valid (id, strlen (id)))
+        return s_error (err, err_size,
+                        "%s: clients/%s: a client id must be 1..%d characters of A-Z a-z 0-9 . _ -",
+                        source, id, CLUSTER_MEMBER_ID_MAX);
+    if (zconfig_value (section) && *zconfig_value (section))
+        return s_error (err, err_size, "%s: clients/%s: a client is a section, not a value", source, id);
+    if (cluster_find_client (self, id) >= 0)
+        return s_error (err, err_size, "%s: clients/%s: duplicate client id", source, id);
+    if (self->client_count == CLUSTER_CLIENTS_MAX)
+        return s_error (err, err_size, "%s: clients/%s: more than %d clients", source, id,
+                        CLUSTER_CLIENTS_MAX);
+    cluster_client_t *client = &self->clients [self->client_count];
+    memset (client, 0, sizeof (*client));
+    snprintf (client->id, sizeof (client->id), "%s", id);
+    bool have_key = false;
+    uint32_t seen = 0;          //  Bit per key (the permission bits, and the key), to refuse repeats
+    const uint32_t key_bit = 1u << 31;
+    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
+        const char *name = zconfig_name (item);
+        const char *value = zconfig_value (item) ? zconfig_value (item) : "";
+        uint32_t bit = 0;
+        if (zconfig_child (item))
+            return s_error (err, err_size, "%s: clients/%s/%s: unexpected section", source, id, name);
+        if (streq (name, "public_key")) {
+            bit = key_bit;
+            if (s_public_key (value, client->public_key))
+                return s_error (err, err_size, "%s: clients/%s/public_key: must be %d hex digits "
+                                "(an Ed25519 public key)", source, id, 2 * CLUSTER_KEY_BYTES);
+            have_key = true;
+        }
+        else {
+            for (size_t i = 0; i < S_PERMISSIONS && !bit; i++)
+                if (streq (name, s_permissions [i].name))
+                    bit = s_permissions [i].bit;
+            if (!bit)
+                return s_error (err, err_size, "%s: clients/%s/%s: unknown key", source, id, name);
+            //  Exactly 0 or 1: "yes" or "true" would be a guess at intent.
+            if (!streq (value, "0") && !streq (value, "1"))
+                return s_error (err, err_size, "%s: clients/%s/%s: '%s' is not 0 or 1",
+                                source, id, name, value);
+            if (streq (value, "1"))
+                client->may |= bit;
+        }
+        if (seen & bit)
+            return s_error (err, err_size, "%s: clients/%s/%s: given twice", source, id, name);
+        seen |= bit;
+    }
+    if (!have_key)
+        return s_error (err, err_size, "%s: clients/%s: needs public_key", source, id);
+    self->client_count++;
+    return 0;
+}
+
+//  Every endpoint and key must be unique across the cluster, and a client
+//  may not share an id or a key with anyone: a request must name one
+//  principal, and a client's key must never pass for a member's.
 static int
 s_check_unique (const cluster_t *self, const char *source, char *err, size_t err_size)
 {
+    for (uint32_t i = 0; i < self->client_count; i++) {
+        const cluster_client_t *a = &self->clients [i];
+        if (cluster_find (self, a->id) >= 0)
+            return s_error (err, err_size, "%s: clients/%s: id already used by members/%s",
+                            source, a->id, a->id);
+        for (uint32_t m = 0; m < self->member_count; m++)
+            if (memcmp (a->public_key, self->members [m].public_key, CLUSTER_KEY_BYTES) == 0)
+                return s_error (err, err_size, "%s: clients/%s: same public_key as members/%s",
+                                source, a->id, self->members [m].id);
+        for (uint32_t j = i + 1; j < self->client_count; j++)
+            if (memcmp (a->public_key, self->clients [j].public_key, CLUSTER_KEY_BYTES) == 0)
+                return s_error (err, err_size, "%s: clients/%s: same public_key as clients/%s",
+                                source, self->clients [j].id, a->id);
+    }
     for (uint32_t i = 0; i < self->member_count; i++) {
         const cluster_member_t *a = &self->members [i];
         if (streq (a->heartbeat, a->rpc))
@@ -240,7 +331,7 @@ cluster_parse (const char *text, const char *source, char *err, size_t err_size)
     self->max_drift_ppm = CORE_DRIFT_PPM_DEFAULT;
     self->storm_threshold = STORM_THRESHOLD_DEFAULT;
     int rc = 0;
-    bool have_cluster = false, have_members = false;
+    bool have_cluster = false, have_members = false, have_clients = false;
     for (zconfig_t *section = zconfig_child (root); section && rc == 0; section = zconfig_next (section)) {
         const char *name = zconfig_name (section);
         if (streq (name, "cluster") && !have_cluster) {
@@ -254,11 +345,19 @@ cluster_parse (const char *text, const char *source, char *err, size_t err_size)
                 rc = s_parse_member (self, m, source, err, err_size);
         }
         else
-        if (streq (name, "cluster") || streq (name, "members"))
+        if (streq (name, "clients") && !have_clients) {
+            have_clients = true;
+            if (zconfig_value (section) && *zconfig_value (section))
+                rc = s_error (err, err_size, "%s: clients: a section, not a value", source);
+            for (zconfig_t *c = zconfig_child (section); c && rc == 0; c = zconfig_next (c))
+                rc = s_parse_client (self, c, source, err, err_size);
+        }
+        else
+        if (streq (name, "cluster") || streq (name, "members") || streq (name, "clients"))
             rc = s_error (err, err_size, "%s: %s: section given twice", source, name);
         else
-            rc = s_error (err, err_size, "%s: %s: unknown section (expected cluster, members)",
-                          source, name);
+            rc = s_error (err, err_size, "%s: %s: unknown section (expected cluster, members, "
+                          "clients)", source, name);
     }
     zconfig_destroy (&root);
     if (rc == 0 && !have_cluster)
@@ -342,6 +441,16 @@ cluster_save (const cluster_t *self, const char *path)
         if (*m->metrics)
             zconfig_put (member, "metrics", m->metrics);
     }
+    zconfig_t *clients = self->client_count ? zconfig_new ("clients", root) : NULL;
+    for (uint32_t i = 0; i < self->client_count; i++) {
+        const cluster_client_t *c = &self->clients [i];
+        zconfig_t *client = zconfig_new (c->id, clients);
+        char hex [2 * CLUSTER_KEY_BYTES + 1];
+        sodium_bin2hex (hex, sizeof hex, c->public_key, CLUSTER_KEY_BYTES);
+        zconfig_put (client, "public_key", hex);
+        for (size_t p = 0; p < S_PERMISSIONS; p++)
+            zconfig_put (client, s_permissions [p].name, (c->may & s_permissions [p].bit) ? "1" : "0");
+    }
     char temp [PATH_MAX];
     int rc = -1;
     if (snprintf (temp, sizeof temp, "%s.tmp", path) < (int) sizeof temp
@@ -365,6 +474,15 @@ cluster_find (const cluster_t *self, const char *id)
 {
     for (uint32_t i = 0; i < self->member_count; i++)
         if (streq (self->members [i].id, id))
+            return (int) i;
+    return -1;
+}
+
+int
+cluster_find_client (const cluster_t *self, const char *id)
+{
+    for (uint32_t i = 0; i < self->client_count; i++)
+        if (streq (self->clients [i].id, id))
             return (int) i;
     return -1;
 }

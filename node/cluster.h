@@ -17,6 +17,18 @@
                 rpc = "tcp://10.0.0.1:7201"         #  ROUTER endpoint
                 public_key = 3f0a...                #  64 hex digits, Ed25519
                 metrics = "10.0.0.1:9101"           #  optional, host:port
+        clients                                     #  optional
+            ops
+                public_key = 9b1c...                #  64 hex digits, Ed25519
+                may_transfer = 1                    #  0 or 1, default 0
+
+    Clients are the principals that are not nodes: operators' tools
+    (meshctl transfer) now, dispatch clients later. They sign requests with
+    their key; a node accepts from them only requests, and carries out only
+    those their may_* keys permit (one key per kind of request; the data
+    permissions of dispatch clients will join may_transfer). A client id
+    follows the member id rules and is no member's id; no key is shared by
+    two principals.
 
     Loading is strict: unknown keys or sections, duplicate ids or endpoints,
     malformed numbers, bad keys, a total weight of 0 and a lease the drift
@@ -36,6 +48,7 @@
 #define CLUSTER_MEMBER_ID_MAX   32      //  Member id length, characters
 #define CLUSTER_ENDPOINT_MAX    255     //  Endpoint length, characters
 #define CLUSTER_KEY_BYTES       32      //  Ed25519 public key
+#define CLUSTER_CLIENTS_MAX     64      //  = WIRE_CLIENTS_MAX
 #define CLUSTER_FILE_BYTES_MAX  (1024 * 1024)
 #define CLUSTER_ERROR_MAX       512     //  Room for an error message
 
@@ -48,6 +61,15 @@ typedef struct {
     uint8_t public_key [CLUSTER_KEY_BYTES];
 } cluster_member_t;
 
+//  What a client may ask for: one bit per may_* key of its entry.
+#define CLUSTER_MAY_TRANSFER    (1u << 0)   //  may_transfer: leadership transfer
+
+typedef struct {
+    char id [CLUSTER_MEMBER_ID_MAX + 1];        //  Same rules as a member id
+    uint8_t public_key [CLUSTER_KEY_BYTES];
+    uint32_t may;                               //  CLUSTER_MAY_* bits
+} cluster_client_t;
+
 typedef struct {
     char id [CLUSTER_ID_MAX + 1];
     uint64_t heartbeat_ms;
@@ -58,6 +80,8 @@ typedef struct {
     uint64_t backoff_max_ms;
     uint32_t member_count;
     cluster_member_t members [CORE_MEMBERS_MAX];
+    uint32_t client_count;
+    cluster_client_t clients [CLUSTER_CLIENTS_MAX];
 } cluster_t;
 
 //  Parse ZPL text (source names it in errors). Returns a new cluster, or
@@ -75,6 +99,9 @@ void cluster_destroy (cluster_t **self_p);
 
 //  Member number of id, or -1.
 int cluster_find (const cluster_t *self, const char *id);
+
+//  Client number of id (its index in clients), or -1.
+int cluster_find_client (const cluster_t *self, const char *id);
 
 //  The core configuration of member self.
 void cluster_core_config (const cluster_t *self, uint32_t member, uint64_t seed,

@@ -43,6 +43,7 @@ struct _core_t {
     uint64_t election_deadline_ms;      //  Non-leaders: when to campaign
     uint64_t heartbeat_deadline_ms;     //  Next heartbeat broadcast
     vote_t votes [CORE_MEMBERS_MAX];    //  Answers in the current (pre-)vote round
+    uint64_t prevote_round;             //  Id of our current pre-vote round (never 0)
 
     //  Leader only
     uint64_t leader_since_ms;           //  When we won this term
@@ -389,14 +390,14 @@ core_advance_term (core_t *self, core_update_t *update)
 
 static void
 s_send_requests (core_t *self, core_msg_type_t type, uint64_t term, bool transfer,
-                 core_update_t *update)
+                 uint64_t round, core_update_t *update)
 {
     for (uint32_t i = 0; i < self->quorum.count; i++) {
         if (i == self->config.self || s_weight (self, i) == 0)
             continue;       //  Weight-0 answers never count; do not ask
         core_msg_t msg = {
             .type = type, .from = self->config.self, .to = i, .term = term,
-            .role = self->role, .leader = CORE_NOBODY, .transfer = transfer
+            .role = self->role, .leader = CORE_NOBODY, .transfer = transfer, .round = round
         };
         s_send (update, &msg);
     }
@@ -421,13 +422,19 @@ s_become_precandidate (core_t *self, core_reason_t reason, uint64_t now_ms,
     s_clear_votes (self);
     self->votes [self->config.self] = VOTE_GRANTED;
     self->prevotes++;
+    //  A fresh id per round: an answer held back in the network (a DEALER
+    //  queue, a paused peer) must not count in a later round at the same
+    //  proposed term, or a cut-off node could win with stale grants.
+    do
+        self->prevote_round = rng_next (&self->rng);
+    while (self->prevote_round == 0);
     s_reset_election_timer (self, now_ms);
     if (s_tally (self) == QUORUM_WON) {
         //  A cluster where we alone are a quorum
         s_become_candidate (self, false, now_ms, update);
         return;
     }
-    s_send_requests (self, CORE_MSG_PREVOTE_REQ, self->term + 1, false, update);
+    s_send_requests (self, CORE_MSG_PREVOTE_REQ, self->term + 1, false, self->prevote_round, update);
 }
 
 static void
@@ -448,7 +455,7 @@ s_become_candidate (core_t *self, bool transfer, uint64_t now_ms, core_update_t 
         core_become_leader (self, now_ms, update);
         return;
     }
-    s_send_requests (self, CORE_MSG_VOTE_REQ, self->term, transfer, update);
+    s_send_requests (self, CORE_MSG_VOTE_REQ, self->term, transfer, 0, update);
 }
 
 int
@@ -638,8 +645,12 @@ s_on_prevote_req (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_upd
     bool granted = msg->term > self->term
                 && s_weight (self, msg->from) > 0
                 && !s_in_lease (self, now_ms);
-    s_reply (self, update, CORE_MSG_PREVOTE_RESP, msg->from, granted,
-             granted ? msg->term : self->term, 0);
+    core_msg_t reply = {
+        .type = CORE_MSG_PREVOTE_RESP, .from = self->config.self, .to = msg->from,
+        .term = granted ? msg->term : self->term, .role = self->role, .leader = self->leader,
+        .granted = granted, .round = msg->round
+    };
+    s_send (update, &reply);
 }
 
 static void
@@ -649,7 +660,7 @@ s_on_prevote_resp (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_up
         s_become_follower (self, msg->term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
         return;
     }
-    if (self->role != CORE_PRECANDIDATE
+    if (self->role != CORE_PRECANDIDATE || msg->round != self->prevote_round
     || (msg->granted && msg->term != self->term + 1)) {
         self->ignored++;
         return;

@@ -113,6 +113,7 @@ typedef struct {
     core_role_t role;           //  HEARTBEAT: sender's role
     int32_t leader;             //  HEARTBEAT: whom the sender follows, or CORE_NOBODY
     uint64_t hb_ms;             //  HEARTBEAT: sender's send time; ACK: the echo
+    uint64_t round;             //  PREVOTE_REQ: the pre-vote round's id; RESP: the echo
     bool granted;               //  *_RESP: the answer
     bool transfer;              //  VOTE_REQ: a leadership transfer (ignores stickiness)
 } core_msg_t;

@@ -2,18 +2,33 @@
 
     meshctl keygen PREFIX
     meshctl cluster-init DIR --nodes N [--base-port P] [--weights w1,w2,...] [--id CLUSTER]
+                             [--clients N]
     meshctl watch --cluster FILE [--json]
     meshctl status --cluster FILE [--json] [--timeout-ms MS]
     meshctl leader --cluster FILE [--timeout-ms MS]
+    meshctl transfer --cluster FILE --to ID --as CLIENT --key SECRET_FILE [--timeout-ms MS]
 
-    Exit codes: 0 success; 1 no leader (status, leader); 2 bad arguments or
-    files; 3 split brain (status, leader).
+    Exit codes: 0 success; 1 no leader, or not done in time (status,
+    leader, transfer); 2 bad arguments or files, or the request refused
+    (transfer); 3 split brain (status, leader, transfer).
+
+    transfer is the one command that speaks: as a client of the cluster
+    file (its clients section), with that client's key, it sends a signed
+    transfer-request to the leader it sees in the heartbeat stream and then
+    watches the stream until the target leads. It has no disk state, so its
+    incarnation is the time of day in microseconds, which grows across
+    invocations (docs/OPERATIONS.md: a clock stepped back is refused as
+    stale until it passes the last value a node saw).
 */
 #define _POSIX_C_SOURCE 200809L
 #include "cluster.h"
 #include "core.h"
+#include "envelope.h"
 #include "keys.h"
 #include "msg.h"
+#include "peers.h"
+#include "rx.h"
+#include "tx.h"
 #include "watch.h"
 #include <czmq.h>
 #include <errno.h>
@@ -26,7 +41,9 @@
 #define EXIT_USAGE          2
 #define EXIT_SPLIT_BRAIN    3
 #define STATUS_TIMEOUT_MS   1000
+#define TRANSFER_TIMEOUT_MS 3000
 #define WATCH_REDRAW_MS     100
+#define REPLY_POLL_MS       5       //  Heartbeats are read at least this often while we wait
 
 static const char *usage_text =
     "usage: meshctl COMMAND [options]\n"
@@ -35,15 +52,23 @@ static const char *usage_text =
     "  cluster-init DIR --nodes N       a local cluster: DIR/cluster.cfg, DIR/nK.secret,\n"
     "      [--base-port P]              data directories DIR/nK/ (ids n1..nN); ports\n"
     "      [--weights w1,w2,...]        P.. (default 7100): heartbeat P+2(K-1), rpc\n"
-    "      [--id CLUSTER]               P+2(K-1)+1, metrics P+2N+(K-1)\n"
+    "      [--id CLUSTER]               P+2(K-1)+1, metrics P+2N+(K-1); --clients N\n"
+    "      [--clients N]                (default 1): clients ops, ops2.. with\n"
+    "                                   may_transfer = 1 and keys DIR/ops.secret..\n"
     "  watch --cluster FILE [--json]    live view from the signed heartbeat stream;\n"
     "                                   --json: one object per verified heartbeat\n"
     "  status --cluster FILE [--json]   one snapshot and the verdict; exit 0 one leader\n"
     "      [--timeout-ms MS]            with a valid lease, 1 none, 3 split brain\n"
     "  leader --cluster FILE            the leader's id and fencing token (term);\n"
     "      [--timeout-ms MS]            exit 1 if none, 3 on a split brain\n"
+    "  transfer --cluster FILE --to ID  ask the leader to hand over to member ID, as\n"
+    "      --as CLIENT --key FILE       client CLIENT (its secret key FILE), and wait\n"
+    "      [--timeout-ms MS]            until ID leads (default 3000 ms); prints the\n"
+    "                                   new leader and term; exit 1 not done in time,\n"
+    "                                   2 refused (the reason is printed)\n"
     "\n"
-    "Exit codes: 0 ok, 1 no leader, 2 bad arguments or files, 3 split brain.\n";
+    "Exit codes: 0 ok, 1 no leader or not done in time, 2 bad arguments or files\n"
+    "or refused, 3 split brain.\n";
 
 static int
 s_usage_error (const char *format, const char *arg)
@@ -114,9 +139,10 @@ s_cluster_init (int argc, char *argv [])
         { "base-port", required_argument, NULL, 'p' },
         { "weights", required_argument, NULL, 'w' },
         { "id", required_argument, NULL, 'i' },
+        { "clients", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 }
     };
-    uint64_t nodes = 0, base = 7100;
+    uint64_t nodes = 0, base = 7100, clients = 1;
     const char *weights = NULL, *cluster_id = "local";
     int option;
     optind = 1;
@@ -132,6 +158,10 @@ s_cluster_init (int argc, char *argv [])
                 break;
             case 'w': weights = optarg; break;
             case 'i': cluster_id = optarg; break;
+            case 'C':
+                if (s_parse_uint (optarg, 0, CLUSTER_CLIENTS_MAX, &clients))
+                    return s_usage_error ("--clients must be 0..64, not '%s'", optarg);
+                break;
             case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
             default:  return s_usage_error ("unknown option %s", argv [optind - 1]);
         }
@@ -188,6 +218,17 @@ s_cluster_init (int argc, char *argv [])
         snprintf (m->metrics, sizeof m->metrics, "127.0.0.1:%llu",
                   (unsigned long long) (base + 2 * nodes + k));
     }
+    //  Operators' clients: ops, ops2, ... all allowed to ask for transfers,
+    //  so that a fresh local cluster can be driven by meshctl transfer.
+    cluster->client_count = (uint32_t) clients;
+    for (uint32_t k = 0; k < clients; k++) {
+        cluster_client_t *c = &cluster->clients [k];
+        if (k == 0)
+            snprintf (c->id, sizeof c->id, "ops");
+        else
+            snprintf (c->id, sizeof c->id, "ops%u", k + 1);
+        c->may = CLUSTER_MAY_TRANSFER;
+    }
     uint64_t total = 0;
     for (uint32_t k = 0; k < nodes; k++)
         total += cluster->members [k].weight;
@@ -225,6 +266,18 @@ s_cluster_init (int argc, char *argv [])
             rc = EXIT_USAGE;
         }
     }
+    for (uint32_t k = 0; k < clients && rc == 0; k++) {
+        cluster_client_t *c = &cluster->clients [k];
+        keys_t *keys = keys_new ();
+        snprintf (path, sizeof path, "%s/%s.secret", dir, c->id);
+        if (!keys || keys_save_secret (keys, path, err, sizeof err)) {
+            fprintf (stderr, "meshctl: %s\n", keys ? err : "cannot generate a key");
+            rc = EXIT_USAGE;
+        }
+        else
+            memcpy (c->public_key, keys_public (keys), CLUSTER_KEY_BYTES);
+        keys_destroy (&keys);
+    }
     snprintf (path, sizeof path, "%s/cluster.cfg", dir);
     if (rc == 0 && cluster_save (cluster, path) != 0) {
         fprintf (stderr, "meshctl: cannot write %s\n", path);
@@ -236,6 +289,9 @@ s_cluster_init (int argc, char *argv [])
             printf ("meshnode --cluster %s/cluster.cfg --id %s --key %s/%s.secret --data %s/%s\n",
                     dir, cluster->members [k].id, dir, cluster->members [k].id, dir,
                     cluster->members [k].id);
+        if (clients)
+            printf ("meshctl transfer --cluster %s/cluster.cfg --as %s --key %s/%s.secret --to ID\n",
+                    dir, cluster->clients [0].id, dir, cluster->clients [0].id);
     }
     cluster_destroy (&cluster);
     return rc;
@@ -398,6 +454,28 @@ s_watch (int argc, char *argv [])
     return 0;
 }
 
+//  Listen until until_ms, or until every member was heard and one more
+//  heartbeat interval passed, whichever comes first.
+static void
+s_listen (watch_t *watch, const cluster_t *cluster, uint64_t until_ms)
+{
+    uint64_t all_seen = 0;
+    while (!zsys_interrupted) {
+        uint64_t now = (uint64_t) zclock_mono ();
+        if (now >= until_ms || (all_seen && now >= all_seen + cluster->heartbeat_ms))
+            break;
+        uint64_t left = until_ms - now;
+        watch_next (watch, (int) (left < cluster->heartbeat_ms ? left : cluster->heartbeat_ms));
+        if (!all_seen) {
+            uint32_t seen = 0;
+            for (uint32_t i = 0; i < cluster->member_count; i++)
+                seen += watch_view (watch, i)->seen;
+            if (seen == cluster->member_count)
+                all_seen = (uint64_t) zclock_mono ();
+        }
+    }
+}
+
 //  Listen for timeout_ms (or until every member was heard and one more
 //  heartbeat interval passed), then judge.
 static int
@@ -419,22 +497,7 @@ s_snapshot (int argc, char *argv [], bool leader_only)
         cluster_destroy (&cluster);
         return EXIT_USAGE;
     }
-    uint64_t start = (uint64_t) zclock_mono (), all_seen = 0;
-    while (!zsys_interrupted) {
-        uint64_t now = (uint64_t) zclock_mono ();
-        if (now >= start + o.timeout_ms
-        || (all_seen && now >= all_seen + cluster->heartbeat_ms))
-            break;
-        uint64_t left = start + o.timeout_ms - now;
-        watch_next (watch, (int) (left < cluster->heartbeat_ms ? left : cluster->heartbeat_ms));
-        if (!all_seen) {
-            uint32_t seen = 0;
-            for (uint32_t i = 0; i < cluster->member_count; i++)
-                seen += watch_view (watch, i)->seen;
-            if (seen == cluster->member_count)
-                all_seen = (uint64_t) zclock_mono ();
-        }
-    }
+    s_listen (watch, cluster, (uint64_t) zclock_mono () + o.timeout_ms);
     uint64_t now = (uint64_t) zclock_mono ();
     watch_verdict_t verdict;
     watch_verdict (watch, now, 2 * cluster->election_timeout_ms, &verdict);
@@ -502,6 +565,294 @@ s_snapshot (int argc, char *argv [], bool leader_only)
          : verdict.state == WATCH_SPLIT_BRAIN ? EXIT_SPLIT_BRAIN : EXIT_NO_LEADER;
 }
 
+//  --------------------------------------------------------------------------
+//  transfer
+
+typedef struct {
+    const char *cluster_path;
+    const char *to;                     //  Member to hand leadership to
+    const char *as;                     //  Our client id
+    const char *key_path;               //  Its secret key file
+    uint64_t timeout_ms;
+} s_transfer_options_t;
+
+static int
+s_transfer_options (int argc, char *argv [], s_transfer_options_t *o)
+{
+    static struct option longopts [] = {
+        { "cluster", required_argument, NULL, 'c' },
+        { "to", required_argument, NULL, 'T' },
+        { "as", required_argument, NULL, 'a' },
+        { "key", required_argument, NULL, 'k' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 }
+    };
+    *o = (s_transfer_options_t) { .timeout_ms = TRANSFER_TIMEOUT_MS };
+    int option;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'c': o->cluster_path = optarg; break;
+            case 'T': o->to = optarg; break;
+            case 'a': o->as = optarg; break;
+            case 'k': o->key_path = optarg; break;
+            case 't':
+                if (s_parse_uint (optarg, 1, 3600000, &o->timeout_ms))
+                    return s_usage_error ("--timeout-ms must be 1..3600000, not '%s'", optarg);
+                break;
+            case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
+            default:  return s_usage_error ("unknown option %s", argv [optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return s_usage_error ("unexpected argument '%s'", argv [optind]);
+    const char *missing = !o->cluster_path ? "--cluster FILE" : !o->to ? "--to ID"
+                        : !o->as ? "--as CLIENT" : !o->key_path ? "--key FILE" : NULL;
+    if (missing)
+        return s_usage_error ("transfer needs %s", missing);
+    //  Whether ID is a voter is the leader's to say (its cluster file is
+    //  the one that counts); only the form is ours to check.
+    if (!wire_id_valid (o->to, strlen (o->to)))
+        return s_usage_error ("--to '%s' is not a member id", o->to);
+    return 0;
+}
+
+//  Our incarnation: CLOCK_REALTIME in microseconds. meshctl keeps nothing
+//  on disk, and a node's replay window accepts a larger incarnation and
+//  refuses a smaller one; the time of day grows across invocations (and a
+//  node that saw a later value refuses us as stale until the clock passes
+//  it again, e.g. after the clock was stepped back).
+static uint64_t
+s_client_incarnation (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    uint64_t us = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+    return us ? us : 1;
+}
+
+//  Read the heartbeats that have arrived, without waiting, so that the
+//  views stay fresh while we wait for something else.
+static void
+s_pump (watch_t *watch)
+{
+    while (watch_next (watch, 0) >= 0)
+        ;
+}
+
+typedef struct {
+    const cluster_t *cluster;
+    const char *to;                     //  Target member id
+    wire_tx_t *tx;                      //  Our signed requests
+    wire_rx_t *rx;                      //  Answers from members
+    watch_t *watch;                     //  The heartbeat stream
+    uint64_t deadline_ms;               //  Everything ends by then (CLOCK_MONOTONIC)
+} s_transfer_t;
+
+//  Send a transfer-request to member leader, which leads term as far as we
+//  know, and wait for its answer. Returns 0 with it in *answer, or -1 if
+//  none came by the deadline. Only a verified transfer-reply from that
+//  member to this very request (its incarnation and seq) counts.
+static int
+s_ask (s_transfer_t *t, uint32_t leader, uint64_t term, wire_msg_t *answer)
+{
+    const cluster_member_t *member = &t->cluster->members [leader];
+    uint64_t now = (uint64_t) zclock_mono ();
+    if (now >= t->deadline_ms)
+        return -1;
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (!dealer)
+        return -1;
+    wire_socket_harden (dealer);
+    //  ZMQ_IMMEDIATE: the send waits for the connection, up to the deadline.
+    zsock_set_sndtimeo (dealer, (int) (t->deadline_ms - now));
+    wire_msg_t request;
+    wire_msg_init (&request, WIRE_TRANSFER_REQ);
+    snprintf (request.to, sizeof request.to, "%s", member->id);
+    snprintf (request.transfer_req.target, sizeof request.transfer_req.target, "%s", t->to);
+    request.term = term;
+    zmsg_t *out = wire_tx_zmsg (t->tx, &request);       //  Stamps incarnation and seq
+    if (zsock_connect (dealer, "%s", member->rpc) == -1 || !out || zmsg_send (&out, dealer) != 0) {
+        zmsg_destroy (&out);
+        zsock_destroy (&dealer);
+        return -1;
+    }
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    int rc = -1;
+    while (rc != 0 && poller && !zsys_interrupted
+       && (now = (uint64_t) zclock_mono ()) < t->deadline_ms) {
+        s_pump (t->watch);
+        uint64_t left = t->deadline_ms - now;
+        if (!zpoller_wait (poller, (int) (left < REPLY_POLL_MS ? left : REPLY_POLL_MS)))
+            continue;
+        zmsg_t *msg = wire_recv (dealer, WIRE_FRAMES);
+        if (!msg)
+            continue;
+        wire_msg_t reply;
+        if (wire_rx_accept (t->rx, msg, false, now, &reply, NULL) == 0
+        &&  reply.type == WIRE_TRANSFER_RESP && streq (reply.from, member->id)
+        &&  reply.transfer_resp.reply_to == request.seq
+        &&  reply.transfer_resp.reply_incarnation == request.incarnation) {
+            *answer = reply;
+            rc = 0;
+        }
+        zmsg_destroy (&msg);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&dealer);
+    return rc;
+}
+
+//  After an accepted request: wait until the stream shows the target
+//  leading with a valid lease. Returns the exit code.
+static int
+s_await_leader (s_transfer_t *t, const char *asked)
+{
+    const cluster_t *cluster = t->cluster;
+    int target = cluster_find (cluster, t->to);
+    if (target < 0) {
+        fprintf (stderr, "meshctl: %s accepted the transfer, but %s is not a member in this "
+                 "cluster file: cannot see it take over\n", asked, t->to);
+        return EXIT_USAGE;
+    }
+    watch_verdict_t verdict;
+    uint64_t now;
+    while (!zsys_interrupted && (now = (uint64_t) zclock_mono ()) < t->deadline_ms) {
+        watch_verdict (t->watch, now, 2 * cluster->election_timeout_ms, &verdict);
+        if (verdict.state == WATCH_LEADER && verdict.leader == target) {
+            printf ("%s %llu\n", t->to, (unsigned long long) verdict.term);
+            return 0;
+        }
+        if (verdict.state == WATCH_SPLIT_BRAIN) {
+            fprintf (stderr, "meshctl: SPLIT BRAIN: %s\n", verdict.why);
+            return EXIT_SPLIT_BRAIN;
+        }
+        uint64_t left = t->deadline_ms - now;
+        watch_next (t->watch, (int) (left < cluster->heartbeat_ms ? left : cluster->heartbeat_ms));
+    }
+    fprintf (stderr, "meshctl: %s accepted the transfer, but %s did not lead with a valid lease "
+             "in time\n", asked, t->to);
+    return EXIT_NO_LEADER;
+}
+
+//  What a refusal means, for the operator.
+static void
+s_print_refusal (const char *asked, const s_transfer_options_t *o, wire_outcome_t outcome)
+{
+    const char *what = outcome == WIRE_OUTCOME_UNKNOWN_TARGET
+                     ? "is not a voting member of its cluster file"
+                     : outcome == WIRE_OUTCOME_UNREACHABLE_TARGET
+                     ? "has not acknowledged the leader within the election timeout, or a "
+                       "transfer is already under way"
+                     : NULL;
+    if (what)
+        fprintf (stderr, "meshctl: refused by %s: %s %s (%s)\n", asked, o->to, what,
+                 wire_outcome_name (outcome));
+    else
+        fprintf (stderr, "meshctl: refused by %s: client %s may not ask for a transfer "
+                 "(its may_transfer is not 1) (%s)\n", asked, o->as, wire_outcome_name (outcome));
+}
+
+static int
+s_transfer (int argc, char *argv [])
+{
+    s_transfer_options_t o;
+    int rc = s_transfer_options (argc, argv, &o);
+    if (rc)
+        return rc;
+    uint64_t start = (uint64_t) zclock_mono ();
+    char err [CLUSTER_ERROR_MAX];
+    cluster_t *cluster = cluster_load (o.cluster_path, err, sizeof err);
+    if (!cluster) {
+        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+        return EXIT_USAGE;
+    }
+    keys_t *keys = NULL;
+    wire_peers_t *members = NULL;
+    s_transfer_t t = { .cluster = cluster, .to = o.to, .deadline_ms = start + o.timeout_ms };
+    rc = EXIT_USAGE;
+    int client = cluster_find_client (cluster, o.as);
+    if (client < 0) {
+        fprintf (stderr, "meshctl: --as %s: not a client in %s (its clients section)\n", o.as,
+                 o.cluster_path);
+        goto done;
+    }
+    keys = keys_load_secret (o.key_path, err, sizeof err);
+    if (!keys) {
+        fprintf (stderr, "meshctl: --key: %s\n", err);
+        goto done;
+    }
+    if (memcmp (keys_public (keys), cluster->clients [client].public_key, CLUSTER_KEY_BYTES) != 0) {
+        fprintf (stderr, "meshctl: --key %s: its public key is not clients/%s/public_key in %s\n",
+                 o.key_path, o.as, o.cluster_path);
+        goto done;
+    }
+    //  We hear only from members, and only what members send.
+    members = wire_peers_new ();
+    for (uint32_t i = 0; members && i < cluster->member_count; i++)
+        wire_peers_add (members, cluster->members [i].id, cluster->members [i].public_key);
+    t.rx = members ? wire_rx_new (cluster->id, o.as, members) : NULL;
+    t.tx = wire_tx_new (cluster->id, o.as, keys, s_client_incarnation ());
+    t.watch = watch_new (cluster, err, sizeof err);
+    if (!t.rx || !t.tx || !t.watch) {
+        fprintf (stderr, "meshctl: %s\n", t.watch ? "cannot start the wire layer" : err);
+        goto done;
+    }
+    wire_rx_set_logger (t.rx, NULL, NULL);
+
+    //  Find the leader and ask it; a leadership that changed under us (not
+    //  leader, stale term) is looked up again while time remains.
+    char problem [256] = "no leader with a valid lease";
+    rc = EXIT_NO_LEADER;
+    while (!zsys_interrupted && (uint64_t) zclock_mono () < t.deadline_ms) {
+        uint64_t until = (uint64_t) zclock_mono () + 2 * cluster->election_timeout_ms;
+        s_listen (t.watch, cluster, until < t.deadline_ms ? until : t.deadline_ms);
+        watch_verdict_t verdict;
+        watch_verdict (t.watch, (uint64_t) zclock_mono (), 2 * cluster->election_timeout_ms, &verdict);
+        if (verdict.state == WATCH_SPLIT_BRAIN) {
+            fprintf (stderr, "meshctl: SPLIT BRAIN: %s\n", verdict.why);
+            rc = EXIT_SPLIT_BRAIN;
+            goto done;
+        }
+        if (verdict.state != WATCH_LEADER)
+            continue;
+        const char *asked = cluster->members [verdict.leader].id;
+        wire_msg_t answer;
+        if (s_ask (&t, (uint32_t) verdict.leader, verdict.term, &answer) != 0) {
+            snprintf (problem, sizeof problem, "no answer from %s (is %s a client in its cluster "
+                      "file, with this key? is this host's clock behind an earlier request's?)",
+                      asked, o.as);
+            break;
+        }
+        wire_outcome_t outcome = answer.transfer_resp.outcome;
+        if (outcome == WIRE_OUTCOME_ACCEPTED) {
+            rc = s_await_leader (&t, asked);
+            goto done;
+        }
+        if (outcome == WIRE_OUTCOME_NOT_LEADER || outcome == WIRE_OUTCOME_STALE_TERM) {
+            //  The stream was behind the cluster; listening again (at
+            //  least one interval) catches up, then we ask whoever leads.
+            snprintf (problem, sizeof problem, "%s answered %s (its term %llu, its leader %s)",
+                      asked, wire_outcome_name (outcome), (unsigned long long) answer.term,
+                      answer.transfer_resp.has_leader ? answer.transfer_resp.leader : "none");
+            continue;
+        }
+        s_print_refusal (asked, &o, outcome);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    fprintf (stderr, "meshctl: no transfer within %llu ms: %s\n",
+             (unsigned long long) o.timeout_ms, problem);
+done:
+    watch_destroy (&t.watch);
+    wire_tx_destroy (&t.tx);
+    wire_rx_destroy (&t.rx);
+    wire_peers_destroy (&members);
+    keys_destroy (&keys);
+    cluster_destroy (&cluster);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -524,5 +875,7 @@ main (int argc, char *argv [])
         return s_snapshot (argc, argv, false);
     if (streq (command, "leader"))
         return s_snapshot (argc, argv, true);
+    if (streq (command, "transfer"))
+        return s_transfer (argc, argv);
     return s_usage_error ("unknown command '%s'", command);
 }

@@ -39,7 +39,7 @@ struct _node_t {
     keys_t *keys;                           //  Our signing identity
     state_t *state;                         //  Term, vote, incarnation on disk
     core_t *core;                           //  The consensus core
-    wire_peers_t *peers;                    //  Member ids and public keys
+    wire_peers_t *peers;                    //  Members (core numbers), then clients
     wire_rx_t *rx;                          //  Receive path
     wire_tx_t *tx;                          //  Send path
     zsock_t *pub;                           //  Our heartbeats
@@ -93,8 +93,11 @@ s_sockets (node_t *self, char *err, size_t err_size)
     wire_socket_harden (self->pub);
     wire_socket_harden (self->sub);
     wire_socket_harden (self->router);
-    //  A reply to a client that went away fails loudly instead of vanishing.
+    //  A reply to a client that went away fails loudly instead of vanishing,
+    //  and one that does not read its replies cannot block the loop: with
+    //  ROUTER_MANDATORY a full pipe blocks a send unless it may time out.
     zsock_set_router_mandatory (self->router, 1);
+    zsock_set_sndtimeo (self->router, 0);
     if (s_bind (self->pub, me->heartbeat, "heartbeat", err, err_size)
     ||  s_bind (self->router, me->rpc, "rpc", err, err_size))
         return -1;
@@ -163,12 +166,24 @@ node_new (const node_options_t *options, char *err, size_t err_size)
                  options->key_path, self->id, options->cluster_path);
         goto failed;
     }
+    //  The receive path's principals: members first (index = core member
+    //  number), sending consensus messages only; then clients, sending
+    //  requests only. rx rejects anything else as not-permitted.
     self->peers = wire_peers_new ();
     for (uint32_t i = 0; i < self->cluster->member_count; i++)
         if (wire_peers_add (self->peers, self->cluster->members [i].id,
-                            self->cluster->members [i].public_key) != (int) i) {
+                            self->cluster->members [i].public_key) != (int) i
+        ||  wire_peers_set_types (self->peers, i, WIRE_TYPES_CORE) != 0) {
             s_error (err, err_size, "members/%s: cannot be added to the key table",
                      self->cluster->members [i].id);
+            goto failed;
+        }
+    for (uint32_t i = 0; i < self->cluster->client_count; i++)
+        if (wire_peers_add_client (self->peers, self->cluster->clients [i].id,
+                                   self->cluster->clients [i].public_key, WIRE_TYPES_CLIENT)
+            != (int) (self->cluster->member_count + i)) {
+            s_error (err, err_size, "clients/%s: cannot be added to the key table",
+                     self->cluster->clients [i].id);
             goto failed;
         }
 
@@ -346,13 +361,17 @@ s_log_changes (node_t *self, const core_update_t *update, core_role_t before, in
                     (unsigned long long) update->violation_term);
 }
 
-static void
+//  Step the core with event, persist, send. Returns core_step's result
+//  (-1: the core refused the event; what the step's tick produced is
+//  still persisted and sent).
+static int
 s_step (node_t *self, core_event_t *event)
 {
     core_role_t before = core_role (self->core);
     int32_t leader_before = core_current_leader (self->core, 0).leader;
     core_update_t *update = &self->update;
-    if (core_step (self->core, event, update) != 0 && event->type == CORE_EV_RECV) {
+    int rc = core_step (self->core, event, update);
+    if (rc != 0 && event->type == CORE_EV_RECV) {
         if (self->verbose)
             zsys_debug ("%s: core refused a %s", self->id, core_msg_type_name (event->msg.type));
     }
@@ -364,13 +383,14 @@ s_step (node_t *self, core_event_t *event)
             zsys_error ("%s: cannot persist term %llu: %s; stopping without sending",
                         self->id, (unsigned long long) update->term, why);
             self->failed = true;
-            return;
+            return rc;
         }
     }
     s_log_changes (self, update, before, leader_before);
     for (size_t i = 0; i < update->msg_count; i++)
         s_send (self, &update->msgs [i], event->now_ms);
     self->next_deadline_ms = update->next_deadline_ms;
+    return rc;
 }
 
 static void
@@ -382,6 +402,21 @@ s_tick (node_t *self, uint64_t now)
 
 //  --------------------------------------------------------------------------
 //  Receiving
+
+//  Send reply back through the ROUTER to the connection request came in
+//  on (its identity frame). A client that went away or does not read is
+//  counted, never waited for.
+static void
+s_reply (node_t *self, zmsg_t *request, wire_msg_t *reply)
+{
+    zmsg_t *out = wire_tx_zmsg (self->tx, reply);
+    zframe_t *identity = zmsg_first (request);
+    if (!out || !identity || zmsg_pushmem (out, zframe_data (identity), zframe_size (identity))
+    ||  zmsg_send (&out, self->router) != 0) {
+        zmsg_destroy (&out);
+        self->counters.send_dropped_total++;
+    }
+}
 
 static void
 s_answer_status (node_t *self, zmsg_t *request, const wire_msg_t *msg, uint64_t now)
@@ -404,13 +439,68 @@ s_answer_status (node_t *self, zmsg_t *request, const wire_msg_t *msg, uint64_t 
     }
     status->storm = core_stats (self->core, now).storm_alarm;
     s_fill_status (self, now, &status->status);
-    zmsg_t *out = wire_tx_zmsg (self->tx, &reply);
-    zframe_t *identity = zmsg_first (request);
-    if (!out || !identity || zmsg_pushmem (out, zframe_data (identity), zframe_size (identity))
-    || zmsg_send (&out, self->router) != 0) {
-        zmsg_destroy (&out);
-        self->counters.send_dropped_total++;
+    s_reply (self, request, &reply);
+}
+
+//  A client asks us to hand leadership to a member. The receive path has
+//  verified who asks (a client: members may not send this) and that the
+//  request is fresh; here we decide, in this order: may this client ask,
+//  do we lead, in the term it names (so a request recorded earlier cannot
+//  be replayed to a later leadership, even after our replay window was
+//  lost in a restart), is the target a voter, and will the core start the
+//  transfer (it refuses a target that has not acknowledged us within T, or
+//  a second transfer in one term). One log line per request.
+static void
+s_answer_transfer (node_t *self, zmsg_t *request, const wire_msg_t *msg, int from, uint64_t now)
+{
+    const cluster_client_t *client = NULL;
+    if (from >= (int) self->cluster->member_count)
+        client = &self->cluster->clients [from - (int) self->cluster->member_count];
+    const char *target = msg->transfer_req.target;
+    int member = cluster_find (self->cluster, target);
+    uint64_t term = core_term (self->core);
+    wire_outcome_t outcome;
+    if (!client || !(client->may & CLUSTER_MAY_TRANSFER))
+        outcome = WIRE_OUTCOME_NOT_PERMITTED;
+    else
+    if (core_role (self->core) != CORE_LEADER)
+        outcome = WIRE_OUTCOME_NOT_LEADER;
+    else
+    if (msg->term != term)
+        outcome = WIRE_OUTCOME_STALE_TERM;
+    else
+    if (member < 0 || self->cluster->members [member].weight == 0)
+        outcome = WIRE_OUTCOME_UNKNOWN_TARGET;
+    else
+    if ((uint32_t) member == self->self)
+        outcome = WIRE_OUTCOME_ACCEPTED;        //  Nothing to do: the target leads
+    else {
+        core_event_t event = { .type = CORE_EV_TRANSFER, .now_ms = now, .target = (uint32_t) member };
+        outcome = s_step (self, &event) == 0 ? WIRE_OUTCOME_ACCEPTED
+                                              : WIRE_OUTCOME_UNREACHABLE_TARGET;
+        if (self->failed)
+            return;             //  Persisting failed: we send nothing more
     }
+    core_leadership_t lead = core_current_leader (self->core, now);
+    zsys_info ("%s: transfer request from %s (incarnation %llu, seq %llu) to %s in term %llu: %s; "
+               "term %llu, leader %s", self->id, msg->from, (unsigned long long) msg->incarnation,
+               (unsigned long long) msg->seq, target, (unsigned long long) msg->term,
+               wire_outcome_name (outcome), (unsigned long long) core_term (self->core),
+               s_member_id (self, lead.leader));
+
+    wire_msg_t reply;
+    wire_msg_init (&reply, WIRE_TRANSFER_RESP);
+    snprintf (reply.to, sizeof reply.to, "%s", msg->from);
+    reply.term = core_term (self->core);
+    wire_transfer_resp_t *answer = &reply.transfer_resp;
+    answer->reply_to = msg->seq;
+    answer->reply_incarnation = msg->incarnation;
+    answer->outcome = outcome;
+    if (lead.leader != CORE_NOBODY) {
+        answer->has_leader = true;
+        snprintf (answer->leader, sizeof answer->leader, "%s", s_member_id (self, lead.leader));
+    }
+    s_reply (self, request, &reply);
 }
 
 static void
@@ -425,15 +515,20 @@ s_receive (node_t *self, zsock_t *sock)
         wire_msg_t wire;
         wire_reject_t reason;
         if (wire_rx_accept (self->rx, msg, via_router, now, &wire, &reason) == 0) {
+            //  rx let through only what the sender may send: consensus
+            //  messages from members, requests from clients.
             int from = wire_peers_find (self->peers, wire.from, strlen (wire.from));
             if (wire.type == WIRE_HEARTBEAT) {
                 self->counters.heartbeats_received_total++;
-                if (from >= 0)
+                if (from >= 0 && (uint32_t) from < self->cluster->member_count)
                     self->heard_ms [from] = now;
             }
             core_event_t event = { .type = CORE_EV_RECV, .now_ms = now };
             if (wire.type == WIRE_STATUS_REQ && via_router)
                 s_answer_status (self, msg, &wire, now);
+            else
+            if (wire.type == WIRE_TRANSFER_REQ && via_router)
+                s_answer_transfer (self, msg, &wire, from, now);
             else
             if (wire_to_core (self->peers, &wire, &event.msg) == 0)
                 s_step (self, &event);

@@ -13,8 +13,17 @@
     Sockets (docs/OPERATIONS.md explains each option):
       PUB   bound on our heartbeat endpoint: our heartbeats, every interval
       SUB   connected to every peer's heartbeat endpoint
-      ROUTER bound on our rpc endpoint: requests and replies from peers
+      ROUTER bound on our rpc endpoint: requests and replies from peers,
+             and clients' requests, answered back through it
       DEALER one per peer, connected to its rpc endpoint: what we send them
+
+    Clients (the cluster file's clients section) are principals of the
+    receive path but not members: from them the node accepts only
+    transfer-request and status-request, from members only consensus
+    messages (wire/peers.h). A transfer-request from a client with
+    may_transfer, addressed to the leader in its current term, starts a
+    leadership transfer to a reachable voter (core CORE_EV_TRANSFER); every
+    request is answered with an outcome and logged in one line.
 
     On SIGTERM or SIGINT a leader hands leadership to the freshest
     reachable voter and waits (at most two election timeouts) until it has

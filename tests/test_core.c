@@ -57,6 +57,17 @@ s_run_to_campaign (core_t *core, uint64_t now)
     return now;
 }
 
+//  The id of the pre-vote round whose requests the last step sent.
+static uint64_t
+s_round (void)
+{
+    for (size_t i = 0; i < update.msg_count; i++)
+        if (update.msgs [i].type == CORE_MSG_PREVOTE_REQ)
+            return update.msgs [i].round;
+    fail_msg ("no pre-vote request was sent");
+    return 0;
+}
+
 //  Make node 0 of a 3-node cluster leader at its current term.
 static uint64_t
 s_make_leader (core_t *core, uint64_t now)
@@ -65,7 +76,7 @@ s_make_leader (core_t *core, uint64_t now)
     assert_int_equal (core_role (core), CORE_PRECANDIDATE);
     uint64_t term = core_term (core);
     s_recv (core, now, (core_msg_t) { .type = CORE_MSG_PREVOTE_RESP, .from = 1, .to = 0,
-                                      .term = term + 1, .granted = true });
+                                      .term = term + 1, .granted = true, .round = s_round () });
     assert_int_equal (core_role (core), CORE_CANDIDATE);
     s_recv (core, now, (core_msg_t) { .type = CORE_MSG_VOTE_RESP, .from = 2, .to = 0,
                                       .term = term + 1, .granted = true });
@@ -231,8 +242,10 @@ test_stickiness_refuses_votes_without_term_change (void **state)
                                     .term = 3, .role = CORE_LEADER, .leader = 1, .hb_ms = 5 });
     s_recv (core, t + 249, (core_msg_t) { .type = CORE_MSG_PREVOTE_REQ, .from = 2, .to = 0, .term = 4 });
     assert_false (s_find (CORE_MSG_PREVOTE_RESP, 2)->granted);
-    s_recv (core, t + 250, (core_msg_t) { .type = CORE_MSG_PREVOTE_REQ, .from = 2, .to = 0, .term = 4 });
+    s_recv (core, t + 250, (core_msg_t) { .type = CORE_MSG_PREVOTE_REQ, .from = 2, .to = 0, .term = 4,
+                                          .round = 77 });
     assert_true (s_find (CORE_MSG_PREVOTE_RESP, 2)->granted);
+    assert_int_equal (s_find (CORE_MSG_PREVOTE_RESP, 2)->round, 77);   //  Echoed
     assert_int_equal (core_term (core), 3);     //  PreVote changes nothing
     core_destroy (&core);
 }
@@ -302,11 +315,16 @@ test_regression_become_leader_needs_quorum (void **state)
         assert_int_equal (req->term, term + 1);
     }
     assert_false (update.persist);
+    uint64_t round = s_round ();
     s_recv (core, now, (core_msg_t) { .type = CORE_MSG_PREVOTE_RESP, .from = 1, .to = 0,
-                                      .term = term + 1, .granted = true });
+                                      .term = term + 1, .granted = true, .round = round });
     assert_int_equal (core_role (core), CORE_PRECANDIDATE);  //  2 of 5
+    //  A grant from another round (held back in the network) does not count.
     s_recv (core, now, (core_msg_t) { .type = CORE_MSG_PREVOTE_RESP, .from = 2, .to = 0,
-                                      .term = term + 1, .granted = true });
+                                      .term = term + 1, .granted = true, .round = round + 1 });
+    assert_int_equal (core_role (core), CORE_PRECANDIDATE);
+    s_recv (core, now, (core_msg_t) { .type = CORE_MSG_PREVOTE_RESP, .from = 2, .to = 0,
+                                      .term = term + 1, .granted = true, .round = round });
     assert_int_equal (core_role (core), CORE_CANDIDATE);     //  3 of 5
     assert_int_equal (core_term (core), term + 1);
     assert_true (update.persist);

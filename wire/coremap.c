@@ -18,6 +18,24 @@ static const struct {
 };
 #define S_TYPES     (sizeof (s_types) / sizeof (s_types [0]))
 
+_Static_assert (WIRE_MEMBERS_MAX == CORE_MEMBERS_MAX, "member index = core member number");
+
+//  The member number of id, or -1 if it is not a member (unknown, or a
+//  client: clients follow the members in the table).
+static int
+s_member (const wire_peers_t *peers, const char *id)
+{
+    int index = wire_peers_find (peers, id, strlen (id));
+    return index >= 0 && (size_t) index < wire_peers_members (peers) ? index : -1;
+}
+
+//  The id of member number, or NULL.
+static const char *
+s_member_id (const wire_peers_t *peers, uint32_t member)
+{
+    return member < wire_peers_members (peers) ? wire_peers_id (peers, member) : NULL;
+}
+
 static const wire_role_t s_roles [] = {
     [CORE_FOLLOWER] = WIRE_FOLLOWER, [CORE_PRECANDIDATE] = WIRE_PRECANDIDATE,
     [CORE_CANDIDATE] = WIRE_CANDIDATE, [CORE_LEADER] = WIRE_LEADER
@@ -34,14 +52,14 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
     if (i == S_TYPES)
         return -1;
     core->type = s_types [i].core;
-    int from = wire_peers_find (peers, msg->from, strlen (msg->from));
+    int from = s_member (peers, msg->from);
     if (from < 0)
         return -1;
     core->from = (uint32_t) from;
     if (strcmp (msg->to, WIRE_BROADCAST) == 0)
         core->to = CORE_TO_ALL;
     else {
-        int to = wire_peers_find (peers, msg->to, strlen (msg->to));
+        int to = s_member (peers, msg->to);
         if (to < 0)
             return -1;
         core->to = (uint32_t) to;
@@ -53,8 +71,7 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
                 if (s_roles [role] == msg->heartbeat.role)
                     core->role = (core_role_t) role;
             if (msg->heartbeat.has_leader) {
-                int leader = wire_peers_find (peers, msg->heartbeat.leader,
-                                              strlen (msg->heartbeat.leader));
+                int leader = s_member (peers, msg->heartbeat.leader);
                 if (leader < 0)
                     return -1;
                 core->leader = leader;
@@ -65,8 +82,12 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
             core->hb_ms = msg->heartbeat_ack.hb_ms;
             core->granted = msg->heartbeat_ack.granted;
             break;
+        case WIRE_PREVOTE_REQ:
+            core->round = msg->prevote_req.round;
+            break;
         case WIRE_PREVOTE_RESP:
             core->granted = msg->prevote_resp.granted;
+            core->round = msg->prevote_resp.round;
             break;
         case WIRE_VOTE_REQ:
             core->transfer = msg->vote_req.transfer;
@@ -89,14 +110,14 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
     if (i == S_TYPES)
         return -1;
     wire_msg_init (msg, s_types [i].wire);
-    const char *from = wire_peers_id (peers, core->from);
+    const char *from = s_member_id (peers, core->from);
     if (!from)
         return -1;
     strcpy (msg->from, from);
     if (core->to == CORE_TO_ALL)
         strcpy (msg->to, WIRE_BROADCAST);
     else {
-        const char *to = wire_peers_id (peers, core->to);
+        const char *to = s_member_id (peers, core->to);
         if (!to)
             return -1;
         strcpy (msg->to, to);
@@ -109,7 +130,7 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
             msg->heartbeat.role = s_roles [core->role];
             if (core->leader != CORE_NOBODY) {
                 const char *leader = core->leader >= 0
-                                   ? wire_peers_id (peers, (uint32_t) core->leader) : NULL;
+                                   ? s_member_id (peers, (uint32_t) core->leader) : NULL;
                 if (!leader)
                     return -1;
                 msg->heartbeat.has_leader = true;
@@ -121,8 +142,12 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
             msg->heartbeat_ack.hb_ms = core->hb_ms;
             msg->heartbeat_ack.granted = core->granted;
             break;
+        case CORE_MSG_PREVOTE_REQ:
+            msg->prevote_req.round = core->round;
+            break;
         case CORE_MSG_PREVOTE_RESP:
             msg->prevote_resp.granted = core->granted;
+            msg->prevote_resp.round = core->round;
             break;
         case CORE_MSG_VOTE_REQ:
             msg->vote_req.transfer = core->transfer;

@@ -1,15 +1,18 @@
 /*  coremap: between decoded wire messages and the core's core_msg_t.
 
-    The core numbers members 0..n-1; the wire names them. The member table
-    (peers.h) is the mapping: index = core member number. "*" is
-    CORE_TO_ALL and a nil leader is CORE_NOBODY.
+    The core numbers members 0..n-1; the wire names them. The principal
+    table (peers.h) is the mapping: member index = core member number.
+    "*" is CORE_TO_ALL and a nil leader is CORE_NOBODY. Clients follow the
+    members in the table and are never core members: a message from, to
+    or naming a client as leader does not map.
 
     Only the fields a type carries cross over. wire_to_core leaves the
     other fields of core_msg_t zero, except leader, which is CORE_NOBODY
     (zero would name member 0). wire_from_core fills type, to, term and the
     type's fields; the sender (wire_tx) stamps the rest of the header, and
     the node adds what the core does not know (lease, storm, counters).
-    Status requests and replies are for monitors, not the core.
+    Status and transfer requests and replies are for clients and monitors,
+    not the core.
 */
 #ifndef MESH_WIRE_COREMAP_H
 #define MESH_WIRE_COREMAP_H
@@ -19,11 +22,12 @@
 #include "peers.h"
 
 //  Map an accepted wire message to the core's form. Returns 0, or -1 if
-//  its type is not a core message or an id is not in peers.
+//  its type is not a core message or an id is not a member in peers.
 int wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core);
 
 //  Map a message the core wants sent to wire form (msg is initialised
-//  here). Returns 0, or -1 on an unknown type or member number.
+//  here). Returns 0, or -1 on an unknown type or member number (a client's
+//  index is not a member number).
 int wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *msg);
 
 #endif

@@ -29,7 +29,7 @@
 #include "sign.h"
 
 #define WIRE_FRAMES             3       //  head, body, sig
-#define WIRE_HEAD_BYTES_MAX     160     //  Longest valid head is 128
+#define WIRE_HEAD_BYTES_MAX     160     //  Longest valid head is 129 (transfer-request)
 #define WIRE_SIG_BYTES          SIGN_BYTES
 #define WIRE_FRAME_BYTES_MAX    WIRE_BODY_BYTES_MAX     //  ZMQ_MAXMSGSIZE
 #define WIRE_HWM_MSGS           1000    //  Send/receive high-water marks

@@ -43,10 +43,14 @@ static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
         S_COMMON | S_BIT (WIRE_KEY_HB_MS) | S_BIT (WIRE_KEY_GRANTED),
         0, 0
     },
-    [WIRE_PREVOTE_REQ] = { "prevote-request", S_COMMON, S_COMMON, 0, 0 },
+    [WIRE_PREVOTE_REQ] = {
+        "prevote-request",
+        S_COMMON | S_BIT (WIRE_KEY_ROUND), S_COMMON | S_BIT (WIRE_KEY_ROUND), 0, 0
+    },
     [WIRE_PREVOTE_RESP] = {
         "prevote-reply",
-        S_COMMON | S_BIT (WIRE_KEY_GRANTED), S_COMMON | S_BIT (WIRE_KEY_GRANTED), 0, 0
+        S_COMMON | S_BIT (WIRE_KEY_GRANTED) | S_BIT (WIRE_KEY_ROUND),
+        S_COMMON | S_BIT (WIRE_KEY_GRANTED) | S_BIT (WIRE_KEY_ROUND), 0, 0
     },
     [WIRE_VOTE_REQ] = {
         "vote-request",
@@ -66,7 +70,28 @@ static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
                  | S_BIT (WIRE_KEY_STORM),
         S_ANC (WIRE_KEY_STATUS),
         S_ANC (WIRE_KEY_STATUS)
+    },
+    [WIRE_TRANSFER_REQ] = {
+        "transfer-request",
+        S_COMMON | S_BIT (WIRE_KEY_TARGET), S_COMMON | S_BIT (WIRE_KEY_TARGET), 0, 0
+    },
+    [WIRE_TRANSFER_RESP] = {
+        "transfer-reply",
+        S_COMMON | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_REPLY_TO)
+                 | S_BIT (WIRE_KEY_REPLY_INCARNATION) | S_BIT (WIRE_KEY_OUTCOME),
+        S_COMMON | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_REPLY_TO)
+                 | S_BIT (WIRE_KEY_REPLY_INCARNATION) | S_BIT (WIRE_KEY_OUTCOME),
+        0, 0
     }
+};
+
+static const char *s_outcome_names [WIRE_OUTCOME_MAX + 1] = {
+    [WIRE_OUTCOME_ACCEPTED]           = "accepted",
+    [WIRE_OUTCOME_NOT_LEADER]         = "not-leader",
+    [WIRE_OUTCOME_UNKNOWN_TARGET]     = "unknown-target",
+    [WIRE_OUTCOME_UNREACHABLE_TARGET] = "unreachable-target",
+    [WIRE_OUTCOME_NOT_PERMITTED]      = "not-permitted",
+    [WIRE_OUTCOME_STALE_TERM]         = "stale-term"
 };
 
 static bool
@@ -91,6 +116,12 @@ wire_type_from_name (const char *name, size_t len)
         if (strlen (s_specs [type].name) == len && memcmp (s_specs [type].name, name, len) == 0)
             return (wire_type_t) type;
     return (wire_type_t) 0;
+}
+
+const char *
+wire_outcome_name (wire_outcome_t outcome)
+{
+    return (unsigned) outcome <= WIRE_OUTCOME_MAX ? s_outcome_names [outcome] : NULL;
 }
 
 bool
@@ -191,6 +222,20 @@ wire_msg_check (const wire_msg_t *msg, const char **why)
         || !s_leader_ok (msg->status_resp.has_leader, msg->status_resp.leader,
                          sizeof (msg->status_resp.leader))))
         *why = "status role or leader invalid";
+    else
+    if ((msg->type == WIRE_PREVOTE_REQ && msg->prevote_req.round == 0)
+    ||  (msg->type == WIRE_PREVOTE_RESP && msg->prevote_resp.round == 0))
+        *why = "pre-vote round is 0";
+    else
+    if (msg->type == WIRE_TRANSFER_REQ && !S_ID_OK (msg->transfer_req.target))
+        *why = "transfer target is not a member id";
+    else
+    if (msg->type == WIRE_TRANSFER_RESP
+    && ((unsigned) msg->transfer_resp.outcome > WIRE_OUTCOME_MAX
+        || msg->transfer_resp.reply_incarnation == 0
+        || !s_leader_ok (msg->transfer_resp.has_leader, msg->transfer_resp.leader,
+                         sizeof (msg->transfer_resp.leader))))
+        *why = "transfer outcome, reply incarnation or leader invalid";
     return *why ? WIRE_MALFORMED : 0;
 }
 
@@ -217,8 +262,11 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
         case WIRE_HEARTBEAT_ACK:
             return a->heartbeat_ack.hb_ms == b->heartbeat_ack.hb_ms
                 && a->heartbeat_ack.granted == b->heartbeat_ack.granted;
+        case WIRE_PREVOTE_REQ:
+            return a->prevote_req.round == b->prevote_req.round;
         case WIRE_PREVOTE_RESP:
-            return a->prevote_resp.granted == b->prevote_resp.granted;
+            return a->prevote_resp.granted == b->prevote_resp.granted
+                && a->prevote_resp.round == b->prevote_resp.round;
         case WIRE_VOTE_REQ:
             return a->vote_req.transfer == b->vote_req.transfer;
         case WIRE_VOTE_RESP:
@@ -232,6 +280,14 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
                 && (!x->has_lease || x->lease_remaining_ms == y->lease_remaining_ms)
                 && x->storm == y->storm
                 && memcmp (&x->status, &y->status, sizeof (x->status)) == 0;
+        }
+        case WIRE_TRANSFER_REQ:
+            return strcmp (a->transfer_req.target, b->transfer_req.target) == 0;
+        case WIRE_TRANSFER_RESP: {
+            const wire_transfer_resp_t *x = &a->transfer_resp, *y = &b->transfer_resp;
+            return x->reply_to == y->reply_to && x->reply_incarnation == y->reply_incarnation
+                && x->outcome == y->outcome && x->has_leader == y->has_leader
+                && (!x->has_leader || strcmp (x->leader, y->leader) == 0);
         }
         default:
             return true;        //  Header-only types
@@ -339,7 +395,9 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
 
     const wire_heartbeat_t *hb = &msg->heartbeat;
     const wire_status_resp_t *sr = &msg->status_resp;
+    const wire_transfer_resp_t *tr = &msg->transfer_resp;
     bool is_hb = msg->type == WIRE_HEARTBEAT;
+    bool is_tr = msg->type == WIRE_TRANSFER_RESP;
     for (uint64_t key = 0; key <= WIRE_KEY_MAX; key++) {
         bool present = key < WIRE_KEY_ANCILLARY_MIN
                      ? (keys & S_BIT (key)) != 0
@@ -363,6 +421,9 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
                 if (is_hb)
                     s_pack_leader (&pk, hb->has_leader, hb->leader);
                 else
+                if (is_tr)
+                    s_pack_leader (&pk, tr->has_leader, tr->leader);
+                else
                     s_pack_leader (&pk, sr->has_leader, sr->leader);
                 break;
             case WIRE_KEY_HB_MS:
@@ -380,7 +441,16 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
                                 : msg->vote_resp.granted);
                 break;
             case WIRE_KEY_TRANSFER:    s_pack_bool (&pk, msg->vote_req.transfer); break;
-            case WIRE_KEY_REPLY_TO:    msgpack_pack_uint64 (&pk, sr->reply_to); break;
+            case WIRE_KEY_REPLY_TO:
+                msgpack_pack_uint64 (&pk, is_tr ? tr->reply_to : sr->reply_to);
+                break;
+            case WIRE_KEY_REPLY_INCARNATION: msgpack_pack_uint64 (&pk, tr->reply_incarnation); break;
+            case WIRE_KEY_TARGET:      s_pack_str (&pk, msg->transfer_req.target); break;
+            case WIRE_KEY_OUTCOME:     msgpack_pack_uint64 (&pk, (uint64_t) tr->outcome); break;
+            case WIRE_KEY_ROUND:
+                msgpack_pack_uint64 (&pk, msg->type == WIRE_PREVOTE_REQ ? msg->prevote_req.round
+                                                                        : msg->prevote_resp.round);
+                break;
             case WIRE_KEY_LEASE_EXPIRY_MS: msgpack_pack_uint64 (&pk, hb->lease_expiry_ms); break;
             case WIRE_KEY_STATUS:
                 s_pack_status (&pk, is_hb ? &hb->status : &sr->status);
@@ -519,8 +589,10 @@ static int
 s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
 {
     bool is_hb = msg->type == WIRE_HEARTBEAT;
+    bool is_tr = msg->type == WIRE_TRANSFER_RESP;
     wire_heartbeat_t *hb = &msg->heartbeat;
     wire_status_resp_t *sr = &msg->status_resp;
+    wire_transfer_resp_t *tr = &msg->transfer_resp;
     uint64_t value = 0;
     int rc = 0;
     switch (key) {
@@ -574,6 +646,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             break;
         case WIRE_KEY_LEADER:
             rc = is_hb ? s_read_leader (r, &hb->has_leader, hb->leader)
+               : is_tr ? s_read_leader (r, &tr->has_leader, tr->leader)
                        : s_read_leader (r, &sr->has_leader, sr->leader);
             *why = "leader is neither nil nor a member id";
             break;
@@ -607,8 +680,34 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "transfer is not a boolean";
             break;
         case WIRE_KEY_REPLY_TO:
-            rc = s_read_uint (r, &sr->reply_to);
+            rc = s_read_uint (r, is_tr ? &tr->reply_to : &sr->reply_to);
             *why = "reply_to is not an unsigned integer";
+            break;
+        case WIRE_KEY_REPLY_INCARNATION:
+            rc = s_read_uint (r, &tr->reply_incarnation);
+            if (rc == 0 && tr->reply_incarnation == 0)
+                rc = -1;
+            *why = "reply_incarnation is not an unsigned integer >= 1";
+            break;
+        case WIRE_KEY_TARGET:
+            rc = s_read_name (r, msg->transfer_req.target, wire_id_valid, false);
+            *why = "target is not a member id string";
+            break;
+        case WIRE_KEY_OUTCOME:
+            rc = s_read_uint (r, &value);
+            if (rc == 0 && value > WIRE_OUTCOME_MAX)
+                rc = -1;
+            if (rc == 0)
+                tr->outcome = (wire_outcome_t) value;
+            *why = "outcome is not a known outcome code";
+            break;
+        case WIRE_KEY_ROUND:
+            rc = s_read_uint (r, msg->type == WIRE_PREVOTE_REQ ? &msg->prevote_req.round
+                                                               : &msg->prevote_resp.round);
+            if (rc == 0 && (msg->type == WIRE_PREVOTE_REQ ? msg->prevote_req.round
+                                                          : msg->prevote_resp.round) == 0)
+                rc = -1;
+            *why = "round is not an unsigned integer >= 1";
             break;
         case WIRE_KEY_LEASE_EXPIRY_MS:
             rc = s_read_uint (r, &hb->lease_expiry_ms);

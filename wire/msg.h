@@ -15,6 +15,10 @@
       6 incarnation   uint >= 1, sender's boot counter
       7 seq           uint >= 1, per incarnation, shared by all channels
 
+    "from" is the sender's principal id: a member's, or a client's for the
+    requests clients send (transfer-request, status-request). Which types a
+    principal may send is the receiver's rule (peers.h, rx.h).
+
     Unknown keys (the rule that lets fields be added within version 1):
       keys  0..63   critical: a decoder rejects a body with one it does not
                     know for that type (malformed);
@@ -62,13 +66,19 @@ typedef enum {
     WIRE_VOTE_RESP = 6,
     WIRE_TIMEOUT_NOW = 7,       //  Leader -> transfer target: campaign now
     WIRE_STATUS_REQ = 8,        //  Ask a node for its state
-    WIRE_STATUS_RESP = 9        //  The answer, with reply_to = the request's seq
-    //  10..31 are reserved for log replication (append entries and its
+    WIRE_STATUS_RESP = 9,       //  The answer, with reply_to = the request's seq
+    WIRE_TRANSFER_REQ = 10,     //  Client -> the leader: hand leadership to target
+    WIRE_TRANSFER_RESP = 11     //  The outcome, with the request's seq and incarnation
+    //  12..31 are reserved for log replication (append entries and its
     //  reply, snapshots) in a later version; version 1 rejects them.
 } wire_type_t;
 
 #define WIRE_TYPE_MIN           WIRE_HEARTBEAT
-#define WIRE_TYPE_MAX           WIRE_STATUS_RESP
+#define WIRE_TYPE_MAX           WIRE_TRANSFER_RESP
+
+//  A set of message types as a bit mask (bit = type code), for what a
+//  principal may send (peers.h). Type codes stay below 32.
+#define WIRE_TYPE_BIT(type)     (1u << (type))
 
 typedef enum {
     WIRE_FOLLOWER = 0,
@@ -96,11 +106,29 @@ enum {
     WIRE_KEY_GRANTED = 21,
     WIRE_KEY_TRANSFER = 22,
     WIRE_KEY_REPLY_TO = 23,
-    //  24..63 critical, unassigned; 32..47 reserved for replication
+    WIRE_KEY_REPLY_INCARNATION = 24,
+    WIRE_KEY_TARGET = 25,
+    WIRE_KEY_OUTCOME = 26,
+    WIRE_KEY_ROUND = 27,
+    //  27..31 and 48..63 critical, unassigned; 32..47 reserved for replication
     WIRE_KEY_LEASE_EXPIRY_MS = 64,
     WIRE_KEY_STATUS = 65
     //  66..127 ancillary, unassigned (e.g. a heartbeat commit index)
 };
+
+//  What became of a client's request (transfer-reply key 26). A later
+//  client request (dispatch data) answers with the same codes and adds its
+//  own; a receiver treats a code it does not know as malformed.
+typedef enum {
+    WIRE_OUTCOME_ACCEPTED = 0,          //  Done: the transfer has begun, or the target leads
+    WIRE_OUTCOME_NOT_LEADER = 1,        //  The recipient does not lead; leader = whom it follows
+    WIRE_OUTCOME_UNKNOWN_TARGET = 2,    //  The target is not a voting member
+    WIRE_OUTCOME_UNREACHABLE_TARGET = 3,    //  Target silent for T, or a transfer under way
+    WIRE_OUTCOME_NOT_PERMITTED = 4,     //  This client may not ask for this
+    WIRE_OUTCOME_STALE_TERM = 5         //  The request's term is not the leader's term
+} wire_outcome_t;
+
+#define WIRE_OUTCOME_MAX        WIRE_OUTCOME_STALE_TERM
 
 //  Keys inside the status map (same critical/ancillary rule)
 enum {
@@ -154,6 +182,18 @@ typedef struct {
     bool granted;
 } wire_reply_t;
 
+//  A pre-vote round's id, fresh for every round (never 0); the reply
+//  echoes it so that an answer held back in the network cannot count in
+//  a later round at the same proposed term.
+typedef struct {
+    uint64_t round;
+} wire_prevote_req_t;
+
+typedef struct {
+    bool granted;
+    uint64_t round;                     //  The request's round, echoed
+} wire_prevote_resp_t;
+
 typedef struct {
     uint64_t reply_to;                  //  seq of the status request answered
     wire_role_t role;
@@ -165,24 +205,43 @@ typedef struct {
     wire_status_t status;               //  Always present
 } wire_status_resp_t;
 
+//  term (header) is the term of the leadership the client asks to hand
+//  over, as it saw it: the leader refuses any other (a request recorded in
+//  an earlier term cannot be replayed to a later leader).
+typedef struct {
+    char target [WIRE_ID_CHARS_MAX + 1];        //  Member to hand leadership to
+} wire_transfer_req_t;
+
+//  term (header) is the sender's term after handling the request.
+typedef struct {
+    uint64_t reply_to;                          //  seq of the request answered
+    uint64_t reply_incarnation;                 //  ... and its incarnation (>= 1)
+    wire_outcome_t outcome;
+    bool has_leader;                            //  Sender follows (or is) a leader
+    char leader [WIRE_ID_CHARS_MAX + 1];        //  Its id, if has_leader (else nil)
+} wire_transfer_resp_t;
+
 //  One message: the signed header, then the fields of its type.
 typedef struct {
     uint32_t version;                           //  WIRE_VERSION
     char cluster [WIRE_CLUSTER_CHARS_MAX + 1];
     wire_type_t type;
-    char from [WIRE_ID_CHARS_MAX + 1];
-    char to [WIRE_ID_CHARS_MAX + 1];            //  Member id or "*"
+    char from [WIRE_ID_CHARS_MAX + 1];          //  Principal id (member or client)
+    char to [WIRE_ID_CHARS_MAX + 1];            //  Principal id or "*"
     uint64_t term;
     uint64_t incarnation;                       //  >= 1
     uint64_t seq;                               //  >= 1
     union {
         wire_heartbeat_t heartbeat;             //  WIRE_HEARTBEAT
         wire_heartbeat_ack_t heartbeat_ack;     //  WIRE_HEARTBEAT_ACK
-        wire_reply_t prevote_resp;              //  WIRE_PREVOTE_RESP
+        wire_prevote_req_t prevote_req;         //  WIRE_PREVOTE_REQ
+        wire_prevote_resp_t prevote_resp;       //  WIRE_PREVOTE_RESP
         wire_vote_req_t vote_req;               //  WIRE_VOTE_REQ
         wire_reply_t vote_resp;                 //  WIRE_VOTE_RESP
         wire_status_resp_t status_resp;         //  WIRE_STATUS_RESP
-        //  PREVOTE_REQ, TIMEOUT_NOW and STATUS_REQ carry the header only
+        wire_transfer_req_t transfer_req;       //  WIRE_TRANSFER_REQ
+        wire_transfer_resp_t transfer_resp;     //  WIRE_TRANSFER_RESP
+        //  TIMEOUT_NOW and STATUS_REQ carry the header only
     };
 } wire_msg_t;
 
@@ -210,6 +269,9 @@ const char *wire_type_name (wire_type_t type);
 
 //  The type whose name is the len bytes at name, or 0 if none.
 wire_type_t wire_type_from_name (const char *name, size_t len);
+
+//  Name of an outcome ("accepted", "not-leader", ...), or NULL.
+const char *wire_outcome_name (wire_outcome_t outcome);
 
 //  True for types that may be addressed to "*" (the heartbeat only).
 bool wire_type_broadcast (wire_type_t type);

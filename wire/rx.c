@@ -22,7 +22,7 @@ typedef struct {
 struct _wire_rx_t {
     char cluster [WIRE_CLUSTER_CHARS_MAX + 1];  //  Our cluster
     char self_id [WIRE_ID_CHARS_MAX + 1];       //  Our id: the only unicast recipient
-    wire_peers_t *peers;                        //  Who may send, and their keys
+    wire_peers_t *peers;                        //  Who may send, what, and their keys
     int self_index;                             //  Our entry in peers, or -1
     replay_t replay [WIRE_PEERS_MAX];           //  Per sender, by peers index
     uint64_t accepted;                          //  Messages accepted
@@ -43,7 +43,8 @@ static const char *s_reason_names [WIRE_REJECT_COUNT] = {
     [WIRE_REJECT_WRONG_RECIPIENT]     = "wrong-recipient",
     [WIRE_REJECT_REPLAY]              = "replay",
     [WIRE_REJECT_STALE_INCARNATION]   = "stale-incarnation",
-    [WIRE_REJECT_UNSUPPORTED_VERSION] = "unsupported-version"
+    [WIRE_REJECT_UNSUPPORTED_VERSION] = "unsupported-version",
+    [WIRE_REJECT_NOT_PERMITTED]       = "not-permitted"
 };
 
 static void
@@ -151,7 +152,7 @@ s_accept (wire_rx_t *self, const wire_bytes_t *frames, size_t count, uint64_t no
         return S_REJECT (WIRE_REJECT_WRONG_CLUSTER, head.from, "head names another cluster");
     int sender = wire_peers_find (self->peers, head.from, strlen (head.from));
     if (sender < 0)
-        return S_REJECT (WIRE_REJECT_UNKNOWN_SENDER, head.from, "sender not in the member table");
+        return S_REJECT (WIRE_REJECT_UNKNOWN_SENDER, head.from, "sender not in the principal table");
     if (sender == self->self_index)
         return S_REJECT (WIRE_REJECT_UNKNOWN_SENDER, head.from, "sender is this node");
 
@@ -177,7 +178,11 @@ s_accept (wire_rx_t *self, const wire_bytes_t *frames, size_t count, uint64_t no
     if (!to_us && !to_all)
         return S_REJECT (WIRE_REJECT_WRONG_RECIPIENT, head.from, "addressed to someone else");
 
-    //  10-11. Freshness, then the only state change
+    //  10. Authorisation: what this principal may send at all
+    if (!wire_peers_allows (self->peers, (uint32_t) sender, out->type))
+        return S_REJECT (WIRE_REJECT_NOT_PERMITTED, head.from, "message type not permitted for this sender");
+
+    //  11-12. Freshness, then the only state change
     replay_t *window = &self->replay [sender];
     replay_result_t fresh = replay_check (window, out->incarnation, out->seq);
     if (fresh == REPLAY_STALE)

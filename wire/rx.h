@@ -7,14 +7,21 @@
       2. size caps: head <= WIRE_HEAD_BYTES_MAX, body <= WIRE_BODY_BYTES_MAX  oversize
       3. head: syntax; its version                               malformed / unsupported version
       4. head cluster = ours (cheap early drop)                  wrong cluster
-      5. head sender is in the member table, and not us          unknown sender
+      5. head sender is in the principal table, and not us       unknown sender
       6. sig frame is 64 bytes and verifies over
-         "incidentmesh/1" 0x00 body with that member's key         bad signature
+         "incidentmesh/1" 0x00 body with that principal's key      bad signature
       7. body decodes strictly (msg.h; no allocation)            malformed / unsupported version
       8. body cluster, type, from = the head's                   malformed
       9. body to = our id, or "*" for a broadcast type           wrong recipient
-     10. (incarnation, seq) against the sender's window          stale incarnation / replay
-     11. record (incarnation, seq); the message is accepted.
+     10. the sender may send this type (peers.h)                 not permitted
+     11. (incarnation, seq) against the sender's window          stale incarnation / replay
+     12. record (incarnation, seq); the message is accepted.
+
+    Step 10 is the only authorisation here: members and clients are both
+    principals of the receive path, and each may send only the types its
+    table entry allows (a node: consensus messages from members, requests
+    from clients). It runs after the signature, so its counter counts
+    principals that sent what they may not, never forgeries.
 
     So unauthenticated bytes reach only the frame counter, the size caps
     and the head parser; the body decoder sees signed bytes only, and the
@@ -55,6 +62,7 @@ typedef enum {
     WIRE_REJECT_REPLAY,
     WIRE_REJECT_STALE_INCARNATION,
     WIRE_REJECT_UNSUPPORTED_VERSION,
+    WIRE_REJECT_NOT_PERMITTED,          //  A type its sender may not send
     WIRE_REJECT_COUNT
 } wire_reject_t;
 
@@ -63,9 +71,10 @@ typedef void (wire_log_fn) (void *arg, const char *line);
 
 typedef struct _wire_rx_t wire_rx_t;
 
-//  Create a receive path for member self_id of cluster, accepting messages
-//  from the members in peers (copied). self_id need not be in peers (a
-//  monitor is not a member). Returns NULL on an invalid id or cluster.
+//  Create a receive path for self_id of cluster, accepting messages from
+//  the principals in peers (copied), each only of the types it may send.
+//  self_id need not be in peers (a monitor or a client is not a member).
+//  Returns NULL on an invalid id or cluster.
 wire_rx_t *wire_rx_new (const char *cluster, const char *self_id, const wire_peers_t *peers);
 
 //  Destroy; safe on NULL, sets *self_p to NULL.
@@ -95,15 +104,15 @@ void wire_rx_set_logger (wire_rx_t *self, wire_log_fn *fn, void *arg);
 //  Lines suppressed by the rate limit so far (all reasons).
 uint64_t wire_rx_log_suppressed (const wire_rx_t *self);
 
-//  The replay high-water mark for member index: its current incarnation
+//  The replay high-water mark for principal index: its current incarnation
 //  and highest accepted seq (0, 0 if none yet). Returns 0, or -1 if there
-//  is no such member.
+//  is no such principal.
 int wire_rx_peer_state (const wire_rx_t *self, uint32_t index, uint64_t *incarnation,
                         uint64_t *seq);
 
 //  Restore a high-water mark saved before our own restart, so that the
 //  messages it covers cannot be replayed to the new process. Returns 0, or
-//  -1 if there is no such member.
+//  -1 if there is no such principal.
 int wire_rx_restore (wire_rx_t *self, uint32_t index, uint64_t incarnation, uint64_t seq);
 
 //  Printable name of a reason ("bad-signature", ...).

@@ -6,10 +6,11 @@
             the last frame taking whatever remains; bit 1 of the mode byte
             sends them as a zmsg through wire_rx_accept (bit 2: via ROUTER,
             with an identity frame first).
-      odd   messages signed with a member's (or the outsider's) key, to get
-            past the signature and exercise the decoder and the replay
-            window with many messages in a row:
-            repeated [signer:u8][head_len:u8][head][body_len:u16][body].
+      odd   messages signed with a member's, the client's or the outsider's
+            key, to get past the signature and exercise the decoder, the
+            permission check and the replay window with many messages in a
+            row: repeated [signer:u8][head_len:u8][head][body_len:u16][body]
+            (signer modulo 5: n1, n2, n3, outsider, client ops).
     A fresh receive path per input, so a crash replays from its input.
     With FUZZ_RX_VERBOSE set, each message's outcome goes to stderr (to
     check what a corpus reaches: fuzz_rx -runs=0 corpus/).
@@ -17,7 +18,9 @@
     Oracles: every message is counted exactly once (accepted or one
     reason); a rejected message leaves the output zeroed; an accepted one
     is a valid message whose head and signature match, addressed to n2 or
-    broadcast, and which is refused as a replay if delivered again.
+    broadcast, of a type its sender may send (consensus messages from
+    members, requests from the client), and which is refused as a replay if
+    delivered again.
 */
 #include <stdio.h>
 #include "fuzz_common.h"
@@ -84,10 +87,15 @@ s_check (wire_rx_t *rx, int rc, wire_reject_t reason, const wire_msg_t *out,
     FUZZ_ASSERT (strcmp (out->cluster, "prod") == 0);
     FUZZ_ASSERT (strcmp (out->to, "n2") == 0
               || (strcmp (out->to, "*") == 0 && wire_type_broadcast (out->type)));
-    int sender = wire_peers_find (fuzz_world ()->peers, out->from, strlen (out->from));
+    const wire_peers_t *peers = fuzz_world ()->peers;
+    int sender = wire_peers_find (peers, out->from, strlen (out->from));
     FUZZ_ASSERT (sender >= 0 && sender != 1);
+    FUZZ_ASSERT (wire_peers_allows (peers, (uint32_t) sender, out->type));
+    FUZZ_ASSERT ((size_t) sender < wire_peers_members (peers)
+                 ? (WIRE_TYPES_CORE & WIRE_TYPE_BIT (out->type)) != 0
+                 : (WIRE_TYPES_CLIENT & WIRE_TYPE_BIT (out->type)) != 0);
     FUZZ_ASSERT (count == 3 && frames [2].size == WIRE_SIG_BYTES);
-    FUZZ_ASSERT (sign_verify (keys_public (fuzz_world ()->keys [sender]),
+    FUZZ_ASSERT (sign_verify (wire_peers_key (peers, (uint32_t) sender),
                               frames [1].data, frames [1].size, frames [2].data) == 0);
     //  The same frames again are a replay
     wire_msg_t again;
@@ -149,7 +157,7 @@ s_signed (wire_rx_t *rx, s_cursor_t *c, uint64_t *delivered)
             body_len = c->left;
         s_take (c, body_len, &body);
         uint8_t sig [WIRE_SIG_BYTES];
-        if (sign_detached (fuzz_world ()->keys [signer % (FUZZ_MEMBERS + 1)], body, body_len, sig))
+        if (sign_detached (fuzz_world ()->keys [signer % FUZZ_SIGNERS], body, body_len, sig))
             return;
         wire_bytes_t frames [3] = { { head, head_len }, { body, body_len }, { sig, sizeof (sig) } };
         wire_msg_t out;

@@ -51,13 +51,29 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
         case WIRE_VOTE_REQ:
             msg->vote_req.transfer = seq % 2;
             break;
+        case WIRE_PREVOTE_REQ:
+            msg->prevote_req.round = 0x5eed + seq;
+            break;
         case WIRE_PREVOTE_RESP:
+            msg->prevote_resp.granted = true;
+            msg->prevote_resp.round = 0x5eed + seq;
+            break;
         case WIRE_VOTE_RESP:
             msg->vote_resp.granted = true;
             break;
         case WIRE_STATUS_RESP:
             msg->status_resp.reply_to = 3;
             msg->status_resp.role = WIRE_FOLLOWER;
+            break;
+        case WIRE_TRANSFER_REQ:
+            strcpy (msg->transfer_req.target, "n3");
+            break;
+        case WIRE_TRANSFER_RESP:
+            msg->transfer_resp.reply_to = 1;
+            msg->transfer_resp.reply_incarnation = 1735689600000000ULL;
+            msg->transfer_resp.outcome = WIRE_OUTCOME_NOT_LEADER;
+            msg->transfer_resp.has_leader = seq % 2 == 1;
+            strcpy (msg->transfer_resp.leader, "n3");
             break;
         default:
             break;
@@ -171,5 +187,33 @@ main (int argc, char **argv)
     wire_seal (world->keys [3], &msg, &sealed);                    //  Outsider signs as n1
     n += s_signed_record (seq_buf + n, 3, &sealed);
     s_file ("fuzz_rx", "signed-reorder-stale-forged", seq_buf, n);
+
+    //  fuzz_rx, signed mode: the client "ops" as meshctl (a large
+    //  incarnation, seq from 1): its requests, something it may not send,
+    //  a replay, an older incarnation; a member's request and status
+    //  request (not permitted at a node); the outsider signing as ops
+    struct { int signer; const char *from; wire_type_t type; uint64_t incarnation, seq; } client [] = {
+        { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689600000000ULL, 1 },
+        { FUZZ_CLIENT, "ops", WIRE_STATUS_REQ, 1735689600000000ULL, 2 },
+        { FUZZ_CLIENT, "ops", WIRE_HEARTBEAT, 1735689600000000ULL, 3 },
+        { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689600000000ULL, 1 },
+        { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689599000000ULL, 5 },
+        { 0, "n1", WIRE_TRANSFER_REQ, 4, 1 },
+        { 0, "n1", WIRE_STATUS_REQ, 4, 2 },
+        { 0, "n1", WIRE_TRANSFER_RESP, 4, 3 },
+        { FUZZ_OUTSIDER, "ops", WIRE_TRANSFER_REQ, 1735689601000000ULL, 1 },
+        { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689601000000ULL, 1 },
+    };
+    n = 0;
+    seq_buf [n++] = 0x05;
+    for (size_t i = 0; i < sizeof (client) / sizeof (client [0]); i++) {
+        s_sample (&msg, client [i].type, client [i].from, client [i].incarnation, client [i].seq);
+        if (client [i].type == WIRE_TRANSFER_RESP)
+            strcpy (msg.to, "n2");
+        if (wire_seal (world->keys [client [i].signer], &msg, &sealed))
+            return 1;
+        n += s_signed_record (seq_buf + n, client [i].signer, &sealed);
+    }
+    s_file ("fuzz_rx", "signed-client", seq_buf, n);
     return 0;
 }

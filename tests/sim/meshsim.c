@@ -5,7 +5,7 @@
     meshsim --stability-hour           one simulated hour per cluster shape
     meshsim --determinism N [--seed S] run seeds twice in this process, compare
     meshsim --scenario stale-prevote   a directed scenario (docs/SIMULATION.md,
-                                       "Findings"); exits 1 while it reproduces
+                                       "Findings"); exits 1 if it reproduces
 
     Options:
       --trace               print every event of a single schedule

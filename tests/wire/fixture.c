@@ -52,6 +52,13 @@ fx_new (void)
     fx_seed (seed, 0x70);
     self->stranger = keys_new_from_seed (seed);
     FX_CHECK (self->stranger);
+    fx_seed (seed, 0x50);
+    self->client = keys_new_from_seed (seed);
+    FX_CHECK (self->client);
+    FX_CHECK (wire_peers_add_client (self->peers, FX_CLIENT, keys_public (self->client),
+                                     WIRE_TYPES_CLIENT) == FX_CLIENT_INDEX);
+    self->client_tx = wire_tx_new (FX_CLUSTER, FX_CLIENT, self->client, FX_CLIENT_INCARNATION);
+    FX_CHECK (self->client_tx);
     self->rx = wire_rx_new (FX_CLUSTER, "n2", self->peers);
     FX_CHECK (self->rx);
     wire_rx_set_logger (self->rx, s_log, self);
@@ -69,6 +76,8 @@ fx_destroy (fx_t **self_p)
         keys_destroy (&self->keys [i]);
     }
     keys_destroy (&self->stranger);
+    wire_tx_destroy (&self->client_tx);
+    keys_destroy (&self->client);
     wire_rx_destroy (&self->rx);
     wire_peers_destroy (&self->peers);
     free (self);
@@ -112,8 +121,12 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             msg->heartbeat_ack.hb_ms = 5000123;
             msg->heartbeat_ack.granted = true;
             break;
+        case WIRE_PREVOTE_REQ:
+            msg->prevote_req.round = 0x1234;
+            break;
         case WIRE_PREVOTE_RESP:
             msg->prevote_resp.granted = true;
+            msg->prevote_resp.round = 0x1234;
             break;
         case WIRE_VOTE_REQ:
             msg->vote_req.transfer = true;
@@ -129,6 +142,16 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             msg->status_resp.has_lease = false;
             msg->status_resp.storm = false;
             s_sample_status (&msg->status_resp.status);
+            break;
+        case WIRE_TRANSFER_REQ:
+            strcpy (msg->transfer_req.target, "n3");
+            break;
+        case WIRE_TRANSFER_RESP:
+            msg->transfer_resp.reply_to = 1;
+            msg->transfer_resp.reply_incarnation = FX_CLIENT_INCARNATION;
+            msg->transfer_resp.outcome = WIRE_OUTCOME_NOT_LEADER;
+            msg->transfer_resp.has_leader = true;
+            strcpy (msg->transfer_resp.leader, "n3");
             break;
         default:
             break;

@@ -1,6 +1,9 @@
-/*  fixture: a three-member cluster "prod" (n1, n2, n3) with keys from
-    fixed seeds, a sender per member, and n2's receive path, for the wire
-    tests. Keys come from seeds so failures replay exactly.
+/*  fixture: a three-member cluster "prod" (n1, n2, n3) and one client
+    ("ops", which may send client requests) with keys from fixed seeds, a
+    sender per principal, and n2's receive path, for the wire tests. Keys
+    come from seeds so failures replay exactly. Members keep the default
+    WIRE_TYPES_MEMBER here; tests that need a node's narrower rule build
+    their own table.
 */
 #ifndef MESH_TEST_WIRE_FIXTURE_H
 #define MESH_TEST_WIRE_FIXTURE_H
@@ -17,6 +20,9 @@
 
 #define FX_CLUSTER          "prod"
 #define FX_INCARNATION      3
+#define FX_CLIENT           "ops"               //  The client, index FX_CLIENT_INDEX
+#define FX_CLIENT_INDEX     3
+#define FX_CLIENT_INCARNATION 1735689600000000ULL   //  As meshctl: the time of day in us
 #define FX_LOG_LINES_MAX    64
 
 enum { FX_N1 = 0, FX_N2 = 1, FX_N3 = 2, FX_MEMBERS = 3 };
@@ -24,8 +30,10 @@ enum { FX_N1 = 0, FX_N2 = 1, FX_N3 = 2, FX_MEMBERS = 3 };
 typedef struct {
     keys_t *keys [FX_MEMBERS];          //  Member identities, seeds 0x10.., 0x20.., 0x30..
     keys_t *stranger;                   //  Not in the table (seed 0x70..)
-    wire_peers_t *peers;                //  n1, n2, n3
+    keys_t *client;                     //  The client's identity (seed 0x50..)
+    wire_peers_t *peers;                //  n1, n2, n3, then the client
     wire_tx_t *tx [FX_MEMBERS];         //  Each member's sender, incarnation 3
+    wire_tx_t *client_tx;               //  The client's, FX_CLIENT_INCARNATION
     wire_rx_t *rx;                      //  n2's receive path
     char log [FX_LOG_LINES_MAX][WIRE_LOG_LINE_BYTES];
     size_t log_count;                   //  Lines the rx logged (capped store)

@@ -45,7 +45,13 @@ s_assert_carried (const core_msg_t *sent, const core_msg_t *got)
             assert_int_equal (got->hb_ms, sent->hb_ms);
             assert_int_equal (got->granted, sent->granted);
             break;
+        case CORE_MSG_PREVOTE_REQ:
+            assert_int_equal (got->round, sent->round);
+            break;
         case CORE_MSG_PREVOTE_RESP:
+            assert_int_equal (got->granted, sent->granted);
+            assert_int_equal (got->round, sent->round);
+            break;
         case CORE_MSG_VOTE_RESP:
             assert_int_equal (got->granted, sent->granted);
             break;
@@ -64,6 +70,8 @@ s_assert_carried (const core_msg_t *sent, const core_msg_t *got)
         assert_int_equal (got->hb_ms, 0);
     if (sent->type != CORE_MSG_VOTE_REQ)
         assert_false (got->transfer);
+    if (sent->type != CORE_MSG_PREVOTE_REQ && sent->type != CORE_MSG_PREVOTE_RESP)
+        assert_int_equal (got->round, 0);
 }
 
 static void
@@ -79,7 +87,8 @@ test_every_core_type (void **state)
                 .role = variant ? CORE_LEADER : CORE_CANDIDATE,
                 .leader = variant ? FX_N1 : CORE_NOBODY,
                 .hb_ms = 777000 + (uint64_t) type,
-                .granted = variant, .transfer = variant
+                .granted = variant, .transfer = variant,
+                .round = 0xabc000 + (uint64_t) type
             };
             wire_msg_t msg, out;
             assert_int_equal (wire_from_core (fx->peers, &sent, &msg), 0);
@@ -139,6 +148,57 @@ test_mapping_failures (void **state)
     assert_int_equal (out.to, CORE_TO_ALL);
 }
 
+//  Clients are principals of the receive path, never core members: the
+//  fixture's table holds n1, n2, n3 and then the client "ops" (index 3).
+static void
+test_clients_are_not_members (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_msg_t msg;
+    core_msg_t out;
+    //  Client requests and their replies are not core messages
+    fx_msg (&msg, WIRE_TRANSFER_REQ, "n2", 7);
+    fx_stamp (&msg, FX_CLUSTER, FX_CLIENT, FX_CLIENT_INCARNATION, 1);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    fx_msg (&msg, WIRE_TRANSFER_RESP, FX_CLIENT, 7);
+    fx_stamp (&msg, FX_CLUSTER, "n2", 1, 1);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    fx_msg (&msg, WIRE_STATUS_REQ, "n2", 7);
+    fx_stamp (&msg, FX_CLUSTER, FX_CLIENT, FX_CLIENT_INCARNATION, 1);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    //  A core message from, to or naming a client (which rx would refuse
+    //  first) does not map either: index 3 is no core member
+    fx_msg (&msg, WIRE_VOTE_REQ, "n2", 7);
+    fx_stamp (&msg, FX_CLUSTER, FX_CLIENT, 1, 1);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    fx_stamp (&msg, FX_CLUSTER, "n1", 1, 1);
+    strcpy (msg.to, FX_CLIENT);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    fx_msg (&msg, WIRE_HEARTBEAT, "*", 7);
+    fx_stamp (&msg, FX_CLUSTER, "n1", 1, 1);
+    strcpy (msg.heartbeat.leader, FX_CLIENT);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    //  The controls: the same messages between members map
+    strcpy (msg.heartbeat.leader, "n3");
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), 0);
+    assert_int_equal (out.leader, FX_N3);
+    fx_msg (&msg, WIRE_VOTE_REQ, "n2", 7);
+    fx_stamp (&msg, FX_CLUSTER, "n1", 1, 1);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), 0);
+    //  ... and the core's numbers never reach a client
+    core_msg_t core = { .type = CORE_MSG_VOTE_REQ, .from = FX_N1, .to = FX_CLIENT_INDEX, .term = 1 };
+    assert_int_equal (wire_from_core (fx->peers, &core, &msg), -1);
+    core.to = FX_N2;
+    core.from = FX_CLIENT_INDEX;
+    assert_int_equal (wire_from_core (fx->peers, &core, &msg), -1);
+    core = (core_msg_t) { .type = CORE_MSG_HEARTBEAT, .from = FX_N1, .to = CORE_TO_ALL,
+                          .role = CORE_FOLLOWER, .leader = FX_CLIENT_INDEX };
+    assert_int_equal (wire_from_core (fx->peers, &core, &msg), -1);
+    core.leader = FX_N2;
+    assert_int_equal (wire_from_core (fx->peers, &core, &msg), 0);
+    assert_string_equal (msg.heartbeat.leader, "n2");
+}
+
 static void
 test_into_a_real_core (void **state)
 {
@@ -185,6 +245,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_every_core_type, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_mapping_failures, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_clients_are_not_members, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_into_a_real_core, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

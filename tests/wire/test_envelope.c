@@ -33,16 +33,22 @@ test_head_format_and_parse (void **state)
     cluster [64] = 0;
     memset (id, 'i', 32);
     id [32] = 0;
-    len = wire_head_format (buf, sizeof (buf), cluster, WIRE_PREVOTE_REQ, id);
-    assert_int_equal (len, 128);
+    len = wire_head_format (buf, sizeof (buf), cluster, WIRE_TRANSFER_REQ, id);
+    assert_int_equal (len, 129);            //  "transfer-request" is the longest name
     assert_int_equal (wire_head_parse ((const uint8_t *) buf, (size_t) len, &head), 0);
-    assert_int_equal (wire_head_format (buf, 127, cluster, WIRE_PREVOTE_REQ, id), -1);
+    assert_int_equal (head.type, WIRE_TRANSFER_REQ);
+    assert_int_equal (wire_head_format (buf, 128, cluster, WIRE_TRANSFER_REQ, id), -1);
+    for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++)
+        assert_true (wire_head_format (buf, sizeof (buf), cluster, (wire_type_t) type, id) <= 129);
     assert_int_equal (wire_head_format (buf, sizeof (buf), "a b", WIRE_HEARTBEAT, "n1"), -1);
-    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 10, "n1"), -1);
+    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 12, "n1"), -1);
     assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", WIRE_HEARTBEAT, "*"), -1);
 
     struct { const char *text; int rc; } cases [] = {
         { "incidentmesh/1 prod vote-reply n3",   0 },
+        { "incidentmesh/1 prod transfer-request ops", 0 },
+        { "incidentmesh/1 prod transfer-reply n1", 0 },
+        { "incidentmesh/1 prod transfer ops",    WIRE_MALFORMED },
         { "incidentmesh/2 prod heartbeat n1",    WIRE_UNSUPPORTED },
         { "incidentmesh/10 anything at all",     WIRE_UNSUPPORTED },
         { "incidentmesh/01 prod heartbeat n1",   WIRE_MALFORMED },

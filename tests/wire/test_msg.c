@@ -95,6 +95,20 @@ test_roundtrip_variants (void **state)
     msg.status_resp.lease_remaining_ms = 42;
     msg.status_resp.has_leader = false;
     s_roundtrip (&msg);
+    //  Transfer replies: every outcome, with and without a leader
+    for (int outcome = 0; outcome <= WIRE_OUTCOME_MAX; outcome++) {
+        for (int leader = 0; leader < 2; leader++) {
+            fx_msg (&msg, WIRE_TRANSFER_RESP, FX_CLIENT, 9);
+            fx_stamp (&msg, FX_CLUSTER, "n1", 5, 6);
+            msg.transfer_resp.outcome = (wire_outcome_t) outcome;
+            msg.transfer_resp.has_leader = leader;
+            s_roundtrip (&msg);
+        }
+    }
+    fx_msg (&msg, WIRE_TRANSFER_RESP, FX_CLIENT, UINT64_MAX);
+    fx_stamp (&msg, FX_CLUSTER, "n1", 5, 6);
+    msg.transfer_resp.reply_to = msg.transfer_resp.reply_incarnation = UINT64_MAX;
+    s_roundtrip (&msg);
 
     //  The largest values and longest ids fit well under the frame cap
     fx_msg (&msg, WIRE_HEARTBEAT, "*", UINT64_MAX);
@@ -121,7 +135,7 @@ test_exact_bytes (void **state)
 {
     (void) state;
     static const uint8_t expect [] = {
-        0x88,                                   //  map, 8 pairs
+        0x89,                                   //  map, 9 pairs
         0x00, 0x01,                             //  0 version: 1
         0x01, 0xa4, 'p', 'r', 'o', 'd',         //  1 cluster: "prod"
         0x02, 0x03,                             //  2 type: prevote-request
@@ -129,7 +143,8 @@ test_exact_bytes (void **state)
         0x04, 0xa2, 'n', '2',                   //  4 to: "n2"
         0x05, 0x08,                             //  5 term: 8
         0x06, 0xcd, 0x01, 0x2c,                 //  6 incarnation: 300 (uint16)
-        0x07, 0x2a                              //  7 seq: 42
+        0x07, 0x2a,                             //  7 seq: 42
+        0x1b, 0xcd, 0x12, 0x34                  //  27 round: 0x1234 (uint16)
     };
     wire_msg_t msg, out;
     fx_msg (&msg, WIRE_PREVOTE_REQ, "n2", 8);
@@ -141,6 +156,29 @@ test_exact_bytes (void **state)
     assert_memory_equal (body, expect, size);
     assert_int_equal (wire_msg_decode (expect, sizeof (expect), &out, NULL), 0);
     assert_true (wire_msg_equal (&out, &msg));
+
+    //  A transfer-request from client "ops", as meshctl sends it
+    static const uint8_t request [] = {
+        0x89,                                   //  map, 9 pairs
+        0x00, 0x01,                             //  0 version: 1
+        0x01, 0xa4, 'p', 'r', 'o', 'd',         //  1 cluster: "prod"
+        0x02, 0x0a,                             //  2 type: 10 transfer-request
+        0x03, 0xa3, 'o', 'p', 's',              //  3 from: "ops"
+        0x04, 0xa2, 'n', '1',                   //  4 to: "n1" (the leader)
+        0x05, 0x07,                             //  5 term: 7 (the leader's)
+        0x06, 0xcf, 0x00, 0x06, 0x2a, 0x99, 0xba, 0x0c, 0x60, 0x00,
+                                                //  6 incarnation: 1735689600000000 (uint 64)
+        0x07, 0x01,                             //  7 seq: 1
+        0x19, 0xa2, 'n', '3'                    //  25 target: "n3"
+    };
+    fx_msg (&msg, WIRE_TRANSFER_REQ, "n1", 7);
+    fx_stamp (&msg, "prod", FX_CLIENT, FX_CLIENT_INCARNATION, 1);
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), 0);
+    assert_int_equal (size, sizeof (request));
+    assert_memory_equal (body, request, size);
+    assert_int_equal (wire_msg_decode (request, sizeof (request), &out, NULL), 0);
+    assert_true (wire_msg_equal (&out, &msg));
+    assert_string_equal (out.transfer_req.target, "n3");
 }
 
 //  msgpack-c's unpacker reads our bodies as the documented map: what a
@@ -262,6 +300,8 @@ static void v_true (msgpack_packer *pk) { msgpack_pack_true (pk); }
 static void v_zero (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 0); }
 static void v_two (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 2); }
 static void v_ten (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 10); }
+static void v_twelve (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 12); }
+static void v_31 (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 31); }
 static void v_big (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 1ULL << 40); }
 static void v_minus (msgpack_packer *pk) { msgpack_pack_int8 (pk, -1); }
 static void v_float (msgpack_packer *pk) { msgpack_pack_double (pk, 1.0); }
@@ -332,7 +372,9 @@ test_header_values (void **state)
         { "cluster nil",             1, v_nil,       WIRE_MALFORMED },
         { "cluster star",            1, v_star,      WIRE_MALFORMED },
         { "type 0",                  2, v_zero,      WIRE_MALFORMED },
-        { "type 10 (replication)",   2, v_ten,       WIRE_MALFORMED },
+        { "type 10 lacking target",  2, v_ten,       WIRE_MALFORMED },
+        { "type 12 (replication)",   2, v_twelve,    WIRE_MALFORMED },
+        { "type 31 (replication)",   2, v_31,        WIRE_MALFORMED },
         { "type 2^40",               2, v_big,       WIRE_MALFORMED },
         { "type negative",           2, v_minus,     WIRE_MALFORMED },
         { "from star",               3, v_star,      WIRE_MALFORMED },
@@ -638,6 +680,128 @@ test_heartbeat_fields (void **state)
     assert_int_equal (msg.heartbeat.status.wire_rejected, 7);
 }
 
+//  A transfer-request (reply: false) or transfer-reply (reply: true) body
+//  with one field replaced or left out, or one extra key appended.
+static void
+s_transfer (s_builder_t *b, bool reply, int key, s_value_fn *value, bool omit)
+{
+    s_init (b);
+    msgpack_packer *pk = &b->pk;
+    static const int request_keys [] = { 0, 1, 2, 3, 4, 5, 6, 7, 25 };
+    static const int reply_keys [] = { 0, 1, 2, 3, 4, 5, 6, 7, 17, 23, 24, 26 };
+    const int *keys = reply ? reply_keys : request_keys;
+    int count = reply ? 12 : 9;
+    bool extra = !omit && key >= 0 && value;
+    for (int i = 0; i < count; i++)
+        if (keys [i] == key)
+            extra = false;
+    msgpack_pack_map (pk, (size_t) (count - omit + extra));
+    for (int i = 0; i < count; i++) {
+        int k = keys [i];
+        if (k == key && omit)
+            continue;
+        if (extra && k > key) {
+            msgpack_pack_uint8 (pk, (uint8_t) key);
+            value (pk);
+            extra = false;
+        }
+        msgpack_pack_uint8 (pk, (uint8_t) k);
+        if (k == key) {
+            value (pk);
+            continue;
+        }
+        switch (k) {
+            case 0: msgpack_pack_uint8 (pk, 1); break;
+            case 1: s_str (pk, "prod"); break;
+            case 2: msgpack_pack_uint8 (pk, reply ? WIRE_TRANSFER_RESP : WIRE_TRANSFER_REQ); break;
+            case 3: s_str (pk, reply ? "n1" : FX_CLIENT); break;
+            case 4: s_str (pk, reply ? FX_CLIENT : "n1"); break;
+            case 5: msgpack_pack_uint8 (pk, 7); break;
+            case 6: msgpack_pack_uint64 (pk, reply ? 3 : FX_CLIENT_INCARNATION); break;
+            case 7: msgpack_pack_uint8 (pk, 1); break;
+            case 17: s_str (pk, "n1"); break;
+            case 23: msgpack_pack_uint8 (pk, 1); break;
+            case 24: msgpack_pack_uint64 (pk, FX_CLIENT_INCARNATION); break;
+            case 25: s_str (pk, "n3"); break;
+            case 26: msgpack_pack_uint8 (pk, WIRE_OUTCOME_ACCEPTED); break;
+        }
+    }
+    if (extra) {
+        msgpack_pack_uint8 (pk, (uint8_t) key);
+        value (pk);
+    }
+}
+
+static void v_outcome_max (msgpack_packer *pk) { msgpack_pack_uint8 (pk, WIRE_OUTCOME_MAX); }
+static void v_outcome_over (msgpack_packer *pk) { msgpack_pack_uint8 (pk, WIRE_OUTCOME_MAX + 1); }
+
+static void
+test_transfer_fields (void **state)
+{
+    (void) state;
+    struct { const char *name; bool reply; int key; s_value_fn *value; bool omit; int expect; } cases [] = {
+        { "request as built",           false, -1, NULL,           false, 0 },
+        { "request target missing",     false, 25, NULL,           true,  WIRE_MALFORMED },
+        { "request target star",        false, 25, v_star,         false, WIRE_MALFORMED },
+        { "request target empty",       false, 25, v_empty,        false, WIRE_MALFORMED },
+        { "request target 33 chars",    false, 25, v_long33,       false, WIRE_MALFORMED },
+        { "request target 32 chars",    false, 25, v_long32,       false, 0 },
+        { "request target int",         false, 25, v_zero,         false, WIRE_MALFORMED },
+        { "request target bin",         false, 25, v_bin,          false, WIRE_MALFORMED },
+        { "request target nil",         false, 25, v_nil,          false, WIRE_MALFORMED },
+        { "request with outcome",       false, 26, v_zero,         false, WIRE_MALFORMED },
+        { "request with leader",        false, 17, v_nil,          false, WIRE_MALFORMED },
+        { "request with ancillary 70",  false, 70, v_nested,       false, 0 },
+        { "reply as built",             true,  -1, NULL,           false, 0 },
+        { "reply leader nil",           true,  17, v_nil,          false, 0 },
+        { "reply leader missing",       true,  17, NULL,           true,  WIRE_MALFORMED },
+        { "reply leader star",          true,  17, v_star,         false, WIRE_MALFORMED },
+        { "reply leader int",           true,  17, v_zero,         false, WIRE_MALFORMED },
+        { "reply reply_to missing",     true,  23, NULL,           true,  WIRE_MALFORMED },
+        { "reply reply_to negative",    true,  23, v_minus,        false, WIRE_MALFORMED },
+        { "reply reply_to str",         true,  23, v_str1,         false, WIRE_MALFORMED },
+        { "reply incarnation missing",  true,  24, NULL,           true,  WIRE_MALFORMED },
+        { "reply incarnation 0",        true,  24, v_zero,         false, WIRE_MALFORMED },
+        { "reply incarnation max",      true,  24, v_max,          false, 0 },
+        { "reply incarnation bool",     true,  24, v_true,         false, WIRE_MALFORMED },
+        { "reply outcome missing",      true,  26, NULL,           true,  WIRE_MALFORMED },
+        { "reply outcome max",          true,  26, v_outcome_max,  false, 0 },
+        { "reply outcome max + 1",      true,  26, v_outcome_over, false, WIRE_MALFORMED },
+        { "reply outcome 2^40",         true,  26, v_big,          false, WIRE_MALFORMED },
+        { "reply outcome negative",     true,  26, v_minus,        false, WIRE_MALFORMED },
+        { "reply outcome float",        true,  26, v_float,        false, WIRE_MALFORMED },
+        { "reply with target",          true,  25, v_str1,         false, WIRE_MALFORMED },
+        { "reply with role",            true,  16, v_zero,         false, WIRE_MALFORMED },
+        { "reply with status (anc.)",   true,  65, v_map,          false, 0 },
+        { "reply with key 27",          true,  27, v_zero,         false, WIRE_MALFORMED },
+    };
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases [0]); i++) {
+        s_builder_t b;
+        s_transfer (&b, cases [i].reply, cases [i].key, cases [i].value, cases [i].omit);
+        int rc = s_decode (&b);
+        if (rc != cases [i].expect)
+            fail_msg ("%s: expected %d, got %d", cases [i].name, cases [i].expect, rc);
+    }
+    //  The values land where they belong
+    s_builder_t b;
+    s_transfer (&b, true, 26, v_outcome_max, false);
+    wire_msg_t msg;
+    assert_int_equal (wire_msg_decode ((const uint8_t *) b.sb.data, b.sb.size, &msg, NULL), 0);
+    msgpack_sbuffer_destroy (&b.sb);
+    assert_int_equal (msg.type, WIRE_TRANSFER_RESP);
+    assert_string_equal (msg.from, "n1");
+    assert_string_equal (msg.to, FX_CLIENT);
+    assert_int_equal (msg.transfer_resp.reply_to, 1);
+    assert_int_equal (msg.transfer_resp.reply_incarnation, FX_CLIENT_INCARNATION);
+    assert_int_equal (msg.transfer_resp.outcome, WIRE_OUTCOME_MAX);
+    assert_true (msg.transfer_resp.has_leader);
+    assert_string_equal (msg.transfer_resp.leader, "n1");
+    //  The status request's fields are not a transfer's: critical, unknown
+    s_header (&b, 1, -1, -1, NULL);
+    s_extra (&b, WIRE_KEY_TARGET, v_str1);
+    assert_int_equal (s_decode (&b), WIRE_MALFORMED);
+}
+
 //  Writes the raw bytes of s_bomb (a 6-byte header) where a value goes.
 static const uint8_t *s_bomb;
 static void v_bomb (msgpack_packer *pk)
@@ -730,13 +894,34 @@ test_encode_refuses_invalid (void **state)
     msg = good; msg.seq = 0;                         assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; msg.version = 2;                     assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; msg.type = (wire_type_t) 0;          assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
-    msg = good; msg.type = (wire_type_t) 10;         assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; msg.type = (wire_type_t) 12;         assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; msg.heartbeat.role = (wire_role_t) 4; assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; strcpy (msg.heartbeat.leader, "n 1"); assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     assert_int_equal (wire_msg_check (&msg, &why), WIRE_MALFORMED);
     assert_non_null (why);
     //  A leader string is ignored when has_leader is false
     msg.heartbeat.has_leader = false;
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), 0);
+
+    //  Transfer messages
+    fx_msg (&good, WIRE_TRANSFER_REQ, "n1", 7);
+    fx_stamp (&good, FX_CLUSTER, FX_CLIENT, FX_CLIENT_INCARNATION, 1);
+    assert_int_equal (wire_msg_encode (&good, body, sizeof (body), &size), 0);
+    msg = good; strcpy (msg.transfer_req.target, "");     assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; strcpy (msg.transfer_req.target, "*");    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; strcpy (msg.transfer_req.target, "n 3");  assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; memset (msg.transfer_req.target, 'a', sizeof (msg.transfer_req.target));
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    fx_msg (&good, WIRE_TRANSFER_RESP, FX_CLIENT, 7);
+    fx_stamp (&good, FX_CLUSTER, "n1", 3, 1);
+    assert_int_equal (wire_msg_encode (&good, body, sizeof (body), &size), 0);
+    msg = good; msg.transfer_resp.outcome = (wire_outcome_t) (WIRE_OUTCOME_MAX + 1);
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; msg.transfer_resp.reply_incarnation = 0;
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; strcpy (msg.transfer_resp.leader, "*");
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg.transfer_resp.has_leader = false;
     assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), 0);
 }
 
@@ -746,13 +931,22 @@ test_names_and_ids (void **state)
     (void) state;
     const char *names [] = { NULL, "heartbeat", "heartbeat-ack", "prevote-request",
         "prevote-reply", "vote-request", "vote-reply", "timeout-now", "status-request",
-        "status-reply" };
+        "status-reply", "transfer-request", "transfer-reply" };
+    assert_int_equal (sizeof (names) / sizeof (names [0]), WIRE_TYPE_MAX + 1);
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
         assert_string_equal (wire_type_name ((wire_type_t) type), names [type]);
         assert_int_equal (wire_type_from_name (names [type], strlen (names [type])), type);
     }
     assert_null (wire_type_name ((wire_type_t) 0));
-    assert_null (wire_type_name ((wire_type_t) 10));
+    assert_null (wire_type_name ((wire_type_t) 12));
+    assert_null (wire_type_name ((wire_type_t) 31));
+    assert_int_equal (wire_type_from_name ("transfer", 8), 0);
+    const char *outcomes [] = { "accepted", "not-leader", "unknown-target",
+        "unreachable-target", "not-permitted", "stale-term" };
+    assert_int_equal (sizeof (outcomes) / sizeof (outcomes [0]), WIRE_OUTCOME_MAX + 1);
+    for (int outcome = 0; outcome <= WIRE_OUTCOME_MAX; outcome++)
+        assert_string_equal (wire_outcome_name ((wire_outcome_t) outcome), outcomes [outcome]);
+    assert_null (wire_outcome_name ((wire_outcome_t) (WIRE_OUTCOME_MAX + 1)));
     assert_int_equal (wire_type_from_name ("heartbeat", 8), 0);
     assert_int_equal (wire_type_from_name ("heartbeats", 10), 0);
     assert_true (wire_type_broadcast (WIRE_HEARTBEAT));
@@ -778,6 +972,7 @@ main (void)
         cmocka_unit_test (test_missing_and_order),
         cmocka_unit_test (test_unknown_keys),
         cmocka_unit_test (test_heartbeat_fields),
+        cmocka_unit_test (test_transfer_fields),
         cmocka_unit_test (test_bombs_and_depth),
         cmocka_unit_test (test_encode_refuses_invalid),
         cmocka_unit_test (test_names_and_ids),

@@ -17,11 +17,13 @@
 #include "fixture.h"
 #include "sign.h"
 
+#define S_PRINCIPALS    (FX_CLIENT_INDEX + 1)       //  n1, n2, n3, ops
+
 typedef struct {
     uint64_t accepted;
     uint64_t rejected [WIRE_REJECT_COUNT];
-    uint64_t incarnation [FX_MEMBERS];
-    uint64_t seq [FX_MEMBERS];
+    uint64_t incarnation [S_PRINCIPALS];
+    uint64_t seq [S_PRINCIPALS];
 } snap_t;
 
 static snap_t
@@ -32,7 +34,7 @@ s_snap (const wire_rx_t *rx)
     snap.accepted = wire_rx_accepted (rx);
     for (int r = 0; r < WIRE_REJECT_COUNT; r++)
         snap.rejected [r] = wire_rx_rejected (rx, (wire_reject_t) r);
-    for (uint32_t i = 0; i < FX_MEMBERS; i++)
+    for (uint32_t i = 0; i < S_PRINCIPALS; i++)
         assert_int_equal (wire_rx_peer_state (rx, i, &snap.incarnation [i], &snap.seq [i]), 0);
     return snap;
 }
@@ -45,7 +47,7 @@ s_assert_only_counted (const snap_t *before, const snap_t *after, wire_reject_t 
     for (int r = 1; r < WIRE_REJECT_COUNT; r++)
         assert_int_equal (after->rejected [r], before->rejected [r] + (r == (int) reason));
     assert_int_equal (after->rejected [0], before->rejected [0] + 1);
-    for (int i = 0; i < FX_MEMBERS; i++) {
+    for (int i = 0; i < S_PRINCIPALS; i++) {
         assert_int_equal (after->incarnation [i], before->incarnation [i]);
         assert_int_equal (after->seq [i], before->seq [i]);
     }
@@ -128,7 +130,11 @@ static void
 test_accepts_every_type (void **state)
 {
     fx_t *fx = (fx_t *) *state;
+    int sent = 0;
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
+        if (!(WIRE_TYPES_MEMBER & WIRE_TYPE_BIT (type)))
+            continue;           //  Client requests: test_client_requests
+        sent++;
         for (int from = FX_N1; from <= FX_N3; from += 2) {
             wire_msg_t msg;
             wire_sealed_t sealed;
@@ -146,10 +152,245 @@ test_accepts_every_type (void **state)
     uint64_t inc, seq;
     assert_int_equal (wire_rx_peer_state (fx->rx, FX_N1, &inc, &seq), 0);
     assert_int_equal (inc, FX_INCARNATION);
-    assert_int_equal (seq, WIRE_TYPE_MAX + 1);
+    assert_int_equal (seq, sent + 1);
+    assert_int_equal (sent, WIRE_TYPE_MAX - 1);         //  All but transfer-request
     assert_int_equal (wire_rx_peer_state (fx->rx, FX_N2, &inc, &seq), 0);
     assert_int_equal (inc, 0);
-    assert_int_equal (wire_rx_peer_state (fx->rx, 3, &inc, &seq), -1);
+    assert_int_equal (wire_rx_peer_state (fx->rx, FX_CLIENT_INDEX, &inc, &seq), 0);
+    assert_int_equal (inc, 0);
+    assert_int_equal (wire_rx_peer_state (fx->rx, FX_CLIENT_INDEX + 1, &inc, &seq), -1);
+}
+
+//  A client's request, sealed by its own sender (next seq).
+static void
+s_seal_client (fx_t *fx, wire_type_t type, wire_msg_t *msg, wire_sealed_t *sealed)
+{
+    fx_msg (msg, type, "n2", 7);
+    assert_int_equal (wire_tx_seal (fx->client_tx, msg, sealed), 0);
+}
+
+//  Sealed as the client, with the given type and seq (not through its tx).
+static void
+s_seal_client_as (fx_t *fx, wire_type_t type, const char *to, uint64_t incarnation,
+                  uint64_t seq, wire_msg_t *msg, wire_sealed_t *sealed)
+{
+    fx_msg (msg, type, to, 7);
+    fx_stamp (msg, FX_CLUSTER, FX_CLIENT, incarnation, seq);
+    assert_int_equal (wire_seal (fx->client, msg, sealed), 0);
+}
+
+static void
+test_client_requests (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_msg_t msg;
+    wire_sealed_t sealed;
+    //  What a client may send: accepted, from its own window
+    s_seal_client (fx, WIRE_TRANSFER_REQ, &msg, &sealed);
+    s_expect_accept (fx, &sealed, &msg);
+    assert_string_equal (msg.transfer_req.target, "n3");
+    s_seal_client (fx, WIRE_STATUS_REQ, &msg, &sealed);
+    s_expect_accept (fx, &sealed, &msg);
+    uint64_t inc, seq;
+    assert_int_equal (wire_rx_peer_state (fx->rx, FX_CLIENT_INDEX, &inc, &seq), 0);
+    assert_int_equal (inc, FX_CLIENT_INCARNATION);
+    assert_int_equal (seq, 2);
+    //  Everything else, validly signed by the client: not permitted, and
+    //  each leaves its seq unused (the same seq then carries a request)
+    for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
+        if (WIRE_TYPES_CLIENT & WIRE_TYPE_BIT (type))
+            continue;
+        s_seal_client_as (fx, (wire_type_t) type, wire_type_broadcast ((wire_type_t) type) ? "*" : "n2",
+                          FX_CLIENT_INCARNATION, 10 + (uint64_t) type, &msg, &sealed);
+        s_expect_reject (fx, &sealed, WIRE_REJECT_NOT_PERMITTED);
+        s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION,
+                          10 + (uint64_t) type, &msg, &sealed);
+        s_expect_accept (fx, &sealed, &msg);
+    }
+    assert_int_equal (wire_rx_rejected (fx->rx, WIRE_REJECT_NOT_PERMITTED), WIRE_TYPE_MAX - 2);
+    //  The log names the rule, and who broke it
+    assert_true (fx->log_count >= 1);
+    assert_non_null (strstr (fx->log [0], "not-permitted"));
+    assert_non_null (strstr (fx->log [0], FX_CLIENT));
+}
+
+static void
+test_member_may_not_request (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_msg_t msg;
+    wire_sealed_t sealed;
+    //  A member's key is a node's, never an operator's
+    fx_msg (&msg, WIRE_TRANSFER_REQ, "n2", 7);
+    fx_stamp (&msg, FX_CLUSTER, "n1", FX_INCARNATION, 5);
+    assert_int_equal (wire_seal (fx->keys [FX_N1], &msg, &sealed), 0);
+    s_expect_reject (fx, &sealed, WIRE_REJECT_NOT_PERMITTED);
+    //  A node narrows its members to the consensus messages: a status
+    //  request or a transfer reply from a member is refused there
+    wire_peers_t *node = wire_peers_dup (fx->peers);
+    for (uint32_t i = 0; i < FX_MEMBERS; i++)
+        assert_int_equal (wire_peers_set_types (node, i, WIRE_TYPES_CORE), 0);
+    wire_rx_t *rx = wire_rx_new (FX_CLUSTER, "n2", node);
+    assert_non_null (rx);
+    wire_rx_set_logger (rx, NULL, NULL);
+    wire_type_t refused [] = { WIRE_STATUS_REQ, WIRE_STATUS_RESP, WIRE_TRANSFER_REQ, WIRE_TRANSFER_RESP };
+    wire_msg_t out;
+    wire_reject_t reason;
+    for (size_t i = 0; i < sizeof (refused) / sizeof (refused [0]); i++) {
+        fx_msg (&msg, refused [i], "n2", 7);
+        fx_stamp (&msg, FX_CLUSTER, "n1", FX_INCARNATION, 20 + i);
+        assert_int_equal (wire_seal (fx->keys [FX_N1], &msg, &sealed), 0);
+        assert_int_equal (fx_deliver (rx, &sealed, 0, &out, &reason), -1);
+        assert_int_equal (reason, WIRE_REJECT_NOT_PERMITTED);
+    }
+    //  ... while every consensus message passes
+    for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
+        if (!(WIRE_TYPES_CORE & WIRE_TYPE_BIT (type)))
+            continue;
+        fx_msg (&msg, (wire_type_t) type, "n2", 7);
+        fx_stamp (&msg, FX_CLUSTER, "n3", FX_INCARNATION, (uint64_t) type);
+        assert_int_equal (wire_seal (fx->keys [FX_N3], &msg, &sealed), 0);
+        assert_int_equal (fx_deliver (rx, &sealed, 0, &out, &reason), 0);
+    }
+    assert_int_equal (wire_rx_rejected (rx, WIRE_REJECT_NOT_PERMITTED), 4);
+    assert_int_equal (wire_rx_accepted (rx), 7);
+    //  A client with no types at all may send nothing
+    assert_int_equal (wire_peers_set_types (node, FX_CLIENT_INDEX, 0), 0);
+    wire_rx_t *closed = wire_rx_new (FX_CLUSTER, "n2", node);
+    wire_rx_set_logger (closed, NULL, NULL);
+    s_seal_client (fx, WIRE_TRANSFER_REQ, &msg, &sealed);
+    assert_int_equal (fx_deliver (closed, &sealed, 0, &out, &reason), -1);
+    assert_int_equal (reason, WIRE_REJECT_NOT_PERMITTED);
+    wire_rx_destroy (&closed);
+    wire_rx_destroy (&rx);
+    wire_peers_destroy (&node);
+}
+
+static void
+test_client_forged_and_unknown (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_msg_t msg;
+    wire_sealed_t sealed;
+    //  A client not in the table
+    fx_msg (&msg, WIRE_TRANSFER_REQ, "n2", 7);
+    fx_stamp (&msg, FX_CLUSTER, "ghost", FX_CLIENT_INCARNATION, 1);
+    assert_int_equal (wire_seal (fx->stranger, &msg, &sealed), 0);
+    s_expect_reject (fx, &sealed, WIRE_REJECT_UNKNOWN_SENDER);
+    //  Someone else's key under the client's name
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION, 1, &msg, &sealed);
+    wire_sealed_t forged;
+    assert_int_equal (wire_seal (fx->stranger, &msg, &forged), 0);
+    s_expect_reject (fx, &forged, WIRE_REJECT_BAD_SIGNATURE);
+    assert_int_equal (wire_seal (fx->keys [FX_N1], &msg, &forged), 0);
+    s_expect_reject (fx, &forged, WIRE_REJECT_BAD_SIGNATURE);
+    //  The client's key under a member's name: a consensus message
+    wire_msg_t other;
+    fx_msg (&other, WIRE_VOTE_REQ, "n2", 7);
+    fx_stamp (&other, FX_CLUSTER, "n1", FX_INCARNATION, 1);
+    assert_int_equal (wire_seal (fx->client, &other, &forged), 0);
+    s_expect_reject (fx, &forged, WIRE_REJECT_BAD_SIGNATURE);
+    //  A request for n3 is not n2's
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n3", FX_CLIENT_INCARNATION, 1, &other, &forged);
+    s_expect_reject (fx, &forged, WIRE_REJECT_WRONG_RECIPIENT);
+    //  None of it used up the client's seq 1
+    s_expect_accept (fx, &sealed, &msg);
+}
+
+static void
+test_client_replay (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_msg_t msg, later_msg;
+    wire_sealed_t sealed, later;
+    //  meshctl's pattern: each invocation a larger incarnation, seq 1
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION, 1, &msg, &sealed);
+    s_expect_accept (fx, &sealed, &msg);
+    s_expect_reject (fx, &sealed, WIRE_REJECT_REPLAY);
+    //  A retry within the invocation takes seq 2
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION, 2, &later_msg, &later);
+    s_expect_accept (fx, &later, &later_msg);
+    //  The next invocation, a second later
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION + 1000000, 1,
+                      &later_msg, &later);
+    s_expect_accept (fx, &later, &later_msg);
+    //  The first request again: now from an older incarnation
+    s_expect_reject (fx, &sealed, WIRE_REJECT_STALE_INCARNATION);
+    //  A client whose clock stepped back is refused as stale until it
+    //  passes the last value seen
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION + 999999, 1,
+                      &msg, &sealed);
+    s_expect_reject (fx, &sealed, WIRE_REJECT_STALE_INCARNATION);
+    s_seal_client_as (fx, WIRE_TRANSFER_REQ, "n2", FX_CLIENT_INCARNATION + 1000001, 1,
+                      &msg, &sealed);
+    s_expect_accept (fx, &sealed, &msg);
+}
+
+//  The principal table itself: members first, clients narrow.
+static void
+test_principal_table (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_peers_t *peers = wire_peers_new ();
+    uint8_t key [KEYS_PUBLIC_BYTES];
+    memset (key, 0, sizeof (key));
+    char id [16];
+    //  64 members, then no more
+    for (int i = 0; i < WIRE_MEMBERS_MAX; i++) {
+        key [0] = (uint8_t) i;
+        snprintf (id, sizeof (id), "m%d", i);
+        assert_int_equal (wire_peers_add (peers, id, key), i);
+    }
+    key [0] = 200;
+    assert_int_equal (wire_peers_add (peers, "m64", key), -1);
+    assert_int_equal (wire_peers_members (peers), WIRE_MEMBERS_MAX);
+    //  Clients: only client types; no id or key twice, across kinds
+    key [1] = 1;
+    assert_int_equal (wire_peers_add_client (peers, "c", key, WIRE_TYPES_CLIENT | WIRE_TYPE_BIT (WIRE_VOTE_REQ)), -1);
+    assert_int_equal (wire_peers_add_client (peers, "m3", key, WIRE_TYPES_CLIENT), -1);
+    key [1] = 0;
+    key [0] = 5;
+    assert_int_equal (wire_peers_add_client (peers, "c", key, WIRE_TYPES_CLIENT), -1);   //  m5's key
+    assert_int_equal (wire_peers_add_client (peers, "*", key, WIRE_TYPES_CLIENT), -1);
+    key [1] = 1;
+    for (int i = 0; i < WIRE_CLIENTS_MAX; i++) {
+        key [0] = (uint8_t) i;
+        snprintf (id, sizeof (id), "c%d", i);
+        assert_int_equal (wire_peers_add_client (peers, id, key, WIRE_TYPES_CLIENT),
+                          WIRE_MEMBERS_MAX + i);
+    }
+    key [0] = 200;
+    assert_int_equal (wire_peers_add_client (peers, "c64", key, WIRE_TYPES_CLIENT), -1);
+    assert_int_equal (wire_peers_size (peers), WIRE_PEERS_MAX);
+    assert_int_equal (wire_peers_members (peers), WIRE_MEMBERS_MAX);
+    wire_peers_destroy (&peers);
+
+    //  Members after a client: refused (a member's index is its core number)
+    peers = wire_peers_dup (fx->peers);
+    assert_int_equal (wire_peers_size (peers), FX_CLIENT_INDEX + 1);
+    assert_int_equal (wire_peers_members (peers), FX_MEMBERS);
+    key [0] = 99;
+    assert_int_equal (wire_peers_add (peers, "n4", key), -1);
+    //  What each may send
+    assert_true (wire_peers_allows (peers, FX_N1, WIRE_VOTE_REQ));
+    assert_true (wire_peers_allows (peers, FX_N1, WIRE_TRANSFER_RESP));
+    assert_false (wire_peers_allows (peers, FX_N1, WIRE_TRANSFER_REQ));
+    assert_true (wire_peers_allows (peers, FX_CLIENT_INDEX, WIRE_TRANSFER_REQ));
+    assert_true (wire_peers_allows (peers, FX_CLIENT_INDEX, WIRE_STATUS_REQ));
+    assert_false (wire_peers_allows (peers, FX_CLIENT_INDEX, WIRE_HEARTBEAT));
+    assert_false (wire_peers_allows (peers, FX_CLIENT_INDEX, WIRE_TRANSFER_RESP));
+    assert_false (wire_peers_allows (peers, FX_CLIENT_INDEX + 1, WIRE_TRANSFER_REQ));
+    assert_false (wire_peers_allows (peers, FX_N1, (wire_type_t) 40));
+    //  Narrowing; a client cannot be widened beyond client requests
+    assert_int_equal (wire_peers_set_types (peers, FX_N1, WIRE_TYPES_CORE), 0);
+    assert_false (wire_peers_allows (peers, FX_N1, WIRE_STATUS_REQ));
+    assert_int_equal (wire_peers_set_types (peers, FX_CLIENT_INDEX, WIRE_TYPES_CORE), -1);
+    assert_true (wire_peers_allows (peers, FX_CLIENT_INDEX, WIRE_TRANSFER_REQ));
+    assert_int_equal (wire_peers_set_types (peers, FX_CLIENT_INDEX + 1, 0), -1);
+    assert_string_equal (wire_peers_id (peers, FX_CLIENT_INDEX), FX_CLIENT);
+    assert_memory_equal (wire_peers_key (peers, FX_CLIENT_INDEX), keys_public (fx->client),
+                         KEYS_PUBLIC_BYTES);
+    wire_peers_destroy (&peers);
 }
 
 static void
@@ -803,7 +1044,8 @@ test_constructor_and_names (void **state)
     wire_rx_destroy (&monitor);
     const char *names [] = { "accepted", "oversize", "malformed", "unknown-sender",
         "bad-signature", "wrong-cluster", "wrong-recipient", "replay",
-        "stale-incarnation", "unsupported-version" };
+        "stale-incarnation", "unsupported-version", "not-permitted" };
+    assert_int_equal (sizeof (names) / sizeof (names [0]), WIRE_REJECT_COUNT);
     for (int r = 0; r < WIRE_REJECT_COUNT; r++)
         assert_string_equal (wire_reject_name ((wire_reject_t) r), names [r]);
     assert_string_equal (wire_reject_name (WIRE_REJECT_COUNT), "unknown");
@@ -814,6 +1056,11 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_accepts_every_type, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_client_requests, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_member_may_not_request, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_client_forged_and_unknown, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_client_replay, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_principal_table, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_zmsg_sub_and_router, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_body_byte_flips, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sig_byte_flips, s_setup, s_teardown),

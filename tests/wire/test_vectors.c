@@ -82,8 +82,11 @@ test_vectors_verify_independently (void **state)
     crypto_sign_seed_keypair (pk, sk, seed);
     assert_memory_equal (pk, public, 32);
 
-    wire_peers_t *peers = wire_peers_new ();
-    assert_int_equal (wire_peers_add (peers, "n1", public), 0);
+    //  The signer as a member, and as a client (a receiver's tables)
+    wire_peers_t *members = wire_peers_new ();
+    assert_int_equal (wire_peers_add (members, "n1", public), 0);
+    wire_peers_t *clients = wire_peers_new ();
+    assert_int_equal (wire_peers_add_client (clients, "ops", public, WIRE_TYPES_CLIENT), 0);
     int vectors = 0;
     while (strstr (pos, "vector: ")) {
         char *name = s_field (&pos, "vector: ");
@@ -112,7 +115,7 @@ test_vectors_verify_independently (void **state)
         wire_msg_t msg;
         assert_int_equal (wire_msg_decode (body, (size_t) body_size, &msg, NULL), 0);
         const char *self = strcmp (msg.to, "*") == 0 ? "monitor" : msg.to;
-        wire_rx_t *rx = wire_rx_new ("prod", self, peers);
+        wire_rx_t *rx = wire_rx_new ("prod", self, strcmp (msg.from, "ops") == 0 ? clients : members);
         wire_rx_set_logger (rx, NULL, NULL);
         wire_bytes_t frames [3] = {
             { (const uint8_t *) head, strlen (head) }, { body, (size_t) body_size }, { sig, 64 }
@@ -133,10 +136,17 @@ test_vectors_verify_independently (void **state)
             assert_int_equal (out.heartbeat.lease_remaining_ms, 180);
             assert_int_equal (out.heartbeat.status.wire_accepted, 250);
         }
+        if (strcmp (name, "transfer-request") == 0) {
+            assert_int_equal (out.type, WIRE_TRANSFER_REQ);
+            assert_string_equal (out.from, "ops");
+            assert_string_equal (out.transfer_req.target, "n3");
+            assert_int_equal (out.seq, 1);
+        }
         vectors++;
     }
-    assert_int_equal (vectors, 8);
-    wire_peers_destroy (&peers);
+    assert_int_equal (vectors, 10);
+    wire_peers_destroy (&members);
+    wire_peers_destroy (&clients);
     free (text);
 }
 
@@ -157,7 +167,7 @@ test_document_quotes_vectors (void **state)
             fail_msg ("docs/PROTOCOL.md lacks the vector line '%s'", line);
         checked++;
     }
-    assert_true (checked >= 2 + 8 * 4);
+    assert_true (checked >= 2 + 10 * 4);
     free (doc);
     free (vectors);
 }
