@@ -1,5 +1,6 @@
 /*  cluster: the cluster file. See cluster.h for the format and the rules.  */
 #define _POSIX_C_SOURCE 200809L
+#include "errmsg.h"
 #include "cluster.h"
 #include "msg.h"
 #include <czmq.h>
@@ -8,18 +9,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
-
-static int
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (err && err_size) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (err, err_size, format, args);
-        va_end (args);
-    }
-    return -1;
-}
 
 //  Strict unsigned integer: digits only, within [min, max].
 static int
@@ -96,12 +85,12 @@ s_parse_cluster (cluster_t *self, zconfig_t *section, const char *source,
         const char *name = zconfig_name (item);
         const char *value = zconfig_value (item);
         if (zconfig_child (item))
-            return s_error (err, err_size, "%s: cluster/%s: unexpected section", source, name);
+            return errmsg_set (err, err_size, "%s: cluster/%s: unexpected section", source, name);
         if (streq (name, "id")) {
             if (have_id)
-                return s_error (err, err_size, "%s: cluster/id: given twice", source);
+                return errmsg_set (err, err_size, "%s: cluster/id: given twice", source);
             if (!value || !wire_cluster_valid (value, strlen (value)))
-                return s_error (err, err_size,
+                return errmsg_set (err, err_size,
                                 "%s: cluster/id: must be 1..%d characters of A-Z a-z 0-9 . _ -",
                                 source, CLUSTER_ID_MAX);
             snprintf (self->id, sizeof (self->id), "%s", value);
@@ -113,10 +102,10 @@ s_parse_cluster (cluster_t *self, zconfig_t *section, const char *source,
             if (streq (name, numbers [i].name))
                 break;
         if (i == sizeof (numbers) / sizeof (numbers [0]))
-            return s_error (err, err_size, "%s: cluster/%s: unknown key", source, name);
+            return errmsg_set (err, err_size, "%s: cluster/%s: unknown key", source, name);
         uint64_t n;
         if (s_number (value, numbers [i].min, numbers [i].max, &n))
-            return s_error (err, err_size, "%s: cluster/%s: '%s' is not a whole number in %" PRIu64
+            return errmsg_set (err, err_size, "%s: cluster/%s: '%s' is not a whole number in %" PRIu64
                             "..%" PRIu64, source, name, value ? value : "", numbers [i].min,
                             numbers [i].max);
         if (numbers [i].u64)
@@ -125,7 +114,7 @@ s_parse_cluster (cluster_t *self, zconfig_t *section, const char *source,
             *numbers [i].u32 = (uint32_t) n;
     }
     if (!have_id)
-        return s_error (err, err_size, "%s: cluster/id: missing", source);
+        return errmsg_set (err, err_size, "%s: cluster/id: missing", source);
     return 0;
 }
 
@@ -135,15 +124,15 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
 {
     const char *id = zconfig_name (section);
     if (!wire_id_valid (id, strlen (id)))
-        return s_error (err, err_size,
+        return errmsg_set (err, err_size,
                         "%s: members/%s: a member id must be 1..%d characters of A-Z a-z 0-9 . _ -",
                         source, id, CLUSTER_MEMBER_ID_MAX);
     if (zconfig_value (section) && *zconfig_value (section))
-        return s_error (err, err_size, "%s: members/%s: a member is a section, not a value", source, id);
+        return errmsg_set (err, err_size, "%s: members/%s: a member is a section, not a value", source, id);
     if (cluster_find (self, id) >= 0)
-        return s_error (err, err_size, "%s: members/%s: duplicate member id", source, id);
+        return errmsg_set (err, err_size, "%s: members/%s: duplicate member id", source, id);
     if (self->member_count == CORE_MEMBERS_MAX)
-        return s_error (err, err_size, "%s: members/%s: more than %d members", source, id,
+        return errmsg_set (err, err_size, "%s: members/%s: more than %d members", source, id,
                         CORE_MEMBERS_MAX);
     cluster_member_t *member = &self->members [self->member_count];
     memset (member, 0, sizeof (*member));
@@ -156,12 +145,12 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
         const char *value = zconfig_value (item) ? zconfig_value (item) : "";
         uint32_t bit;
         if (zconfig_child (item))
-            return s_error (err, err_size, "%s: members/%s/%s: unexpected section", source, id, name);
+            return errmsg_set (err, err_size, "%s: members/%s/%s: unexpected section", source, id, name);
         if (streq (name, "weight")) {
             uint64_t weight;
             bit = 1;
             if (s_number (value, 0, QUORUM_WEIGHT_MAX, &weight))
-                return s_error (err, err_size, "%s: members/%s/weight: '%s' is not a whole number "
+                return errmsg_set (err, err_size, "%s: members/%s/weight: '%s' is not a whole number "
                                 "in 0..%d", source, id, value, QUORUM_WEIGHT_MAX);
             member->weight = (uint32_t) weight;
         }
@@ -170,7 +159,7 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
             bool heartbeat = streq (name, "heartbeat");
             bit = heartbeat ? 2 : 4;
             if (!s_endpoint_valid (value, true))
-                return s_error (err, err_size, "%s: members/%s/%s: '%s' is not a tcp://host:port "
+                return errmsg_set (err, err_size, "%s: members/%s/%s: '%s' is not a tcp://host:port "
                                 "or ipc:// endpoint", source, id, name, value);
             snprintf (heartbeat ? member->heartbeat : member->rpc, CLUSTER_ENDPOINT_MAX + 1, "%s", value);
             *(heartbeat ? &have_heartbeat : &have_rpc) = true;
@@ -179,7 +168,7 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
         if (streq (name, "metrics")) {
             bit = 8;
             if (!s_endpoint_valid (value, false))
-                return s_error (err, err_size, "%s: members/%s/metrics: '%s' is not host:port",
+                return errmsg_set (err, err_size, "%s: members/%s/metrics: '%s' is not host:port",
                                 source, id, value);
             snprintf (member->metrics, sizeof (member->metrics), "%s", value);
         }
@@ -187,18 +176,18 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
         if (streq (name, "public_key")) {
             bit = 16;
             if (s_public_key (value, member->public_key))
-                return s_error (err, err_size, "%s: members/%s/public_key: must be %d hex digits "
+                return errmsg_set (err, err_size, "%s: members/%s/public_key: must be %d hex digits "
                                 "(an Ed25519 public key)", source, id, 2 * CLUSTER_KEY_BYTES);
             have_key = true;
         }
         else
-            return s_error (err, err_size, "%s: members/%s/%s: unknown key", source, id, name);
+            return errmsg_set (err, err_size, "%s: members/%s/%s: unknown key", source, id, name);
         if (seen & bit)
-            return s_error (err, err_size, "%s: members/%s/%s: given twice", source, id, name);
+            return errmsg_set (err, err_size, "%s: members/%s/%s: given twice", source, id, name);
         seen |= bit;
     }
     if (!have_heartbeat || !have_rpc || !have_key)
-        return s_error (err, err_size, "%s: members/%s: needs heartbeat, rpc and public_key",
+        return errmsg_set (err, err_size, "%s: members/%s: needs heartbeat, rpc and public_key",
                         source, id);
     self->member_count++;
     return 0;
@@ -219,15 +208,15 @@ s_parse_client (cluster_t *self, zconfig_t *section, const char *source,
 {
     const char *id = zconfig_name (section);
     if (!wire_id_valid (id, strlen (id)))
-        return s_error (err, err_size,
+        return errmsg_set (err, err_size,
                         "%s: clients/%s: a client id must be 1..%d characters of A-Z a-z 0-9 . _ -",
                         source, id, CLUSTER_MEMBER_ID_MAX);
     if (zconfig_value (section) && *zconfig_value (section))
-        return s_error (err, err_size, "%s: clients/%s: a client is a section, not a value", source, id);
+        return errmsg_set (err, err_size, "%s: clients/%s: a client is a section, not a value", source, id);
     if (cluster_find_client (self, id) >= 0)
-        return s_error (err, err_size, "%s: clients/%s: duplicate client id", source, id);
+        return errmsg_set (err, err_size, "%s: clients/%s: duplicate client id", source, id);
     if (self->client_count == CLUSTER_CLIENTS_MAX)
-        return s_error (err, err_size, "%s: clients/%s: more than %d clients", source, id,
+        return errmsg_set (err, err_size, "%s: clients/%s: more than %d clients", source, id,
                         CLUSTER_CLIENTS_MAX);
     cluster_client_t *client = &self->clients [self->client_count];
     memset (client, 0, sizeof (*client));
@@ -240,11 +229,11 @@ s_parse_client (cluster_t *self, zconfig_t *section, const char *source,
         const char *value = zconfig_value (item) ? zconfig_value (item) : "";
         uint32_t bit = 0;
         if (zconfig_child (item))
-            return s_error (err, err_size, "%s: clients/%s/%s: unexpected section", source, id, name);
+            return errmsg_set (err, err_size, "%s: clients/%s/%s: unexpected section", source, id, name);
         if (streq (name, "public_key")) {
             bit = key_bit;
             if (s_public_key (value, client->public_key))
-                return s_error (err, err_size, "%s: clients/%s/public_key: must be %d hex digits "
+                return errmsg_set (err, err_size, "%s: clients/%s/public_key: must be %d hex digits "
                                 "(an Ed25519 public key)", source, id, 2 * CLUSTER_KEY_BYTES);
             have_key = true;
         }
@@ -253,20 +242,20 @@ s_parse_client (cluster_t *self, zconfig_t *section, const char *source,
                 if (streq (name, s_permissions [i].name))
                     bit = s_permissions [i].bit;
             if (!bit)
-                return s_error (err, err_size, "%s: clients/%s/%s: unknown key", source, id, name);
+                return errmsg_set (err, err_size, "%s: clients/%s/%s: unknown key", source, id, name);
             //  Exactly 0 or 1: "yes" or "true" would be a guess at intent.
             if (!streq (value, "0") && !streq (value, "1"))
-                return s_error (err, err_size, "%s: clients/%s/%s: '%s' is not 0 or 1",
+                return errmsg_set (err, err_size, "%s: clients/%s/%s: '%s' is not 0 or 1",
                                 source, id, name, value);
             if (streq (value, "1"))
                 client->may |= bit;
         }
         if (seen & bit)
-            return s_error (err, err_size, "%s: clients/%s/%s: given twice", source, id, name);
+            return errmsg_set (err, err_size, "%s: clients/%s/%s: given twice", source, id, name);
         seen |= bit;
     }
     if (!have_key)
-        return s_error (err, err_size, "%s: clients/%s: needs public_key", source, id);
+        return errmsg_set (err, err_size, "%s: clients/%s: needs public_key", source, id);
     self->client_count++;
     return 0;
 }
@@ -280,21 +269,21 @@ s_check_unique (const cluster_t *self, const char *source, char *err, size_t err
     for (uint32_t i = 0; i < self->client_count; i++) {
         const cluster_client_t *a = &self->clients [i];
         if (cluster_find (self, a->id) >= 0)
-            return s_error (err, err_size, "%s: clients/%s: id already used by members/%s",
+            return errmsg_set (err, err_size, "%s: clients/%s: id already used by members/%s",
                             source, a->id, a->id);
         for (uint32_t m = 0; m < self->member_count; m++)
             if (memcmp (a->public_key, self->members [m].public_key, CLUSTER_KEY_BYTES) == 0)
-                return s_error (err, err_size, "%s: clients/%s: same public_key as members/%s",
+                return errmsg_set (err, err_size, "%s: clients/%s: same public_key as members/%s",
                                 source, a->id, self->members [m].id);
         for (uint32_t j = i + 1; j < self->client_count; j++)
             if (memcmp (a->public_key, self->clients [j].public_key, CLUSTER_KEY_BYTES) == 0)
-                return s_error (err, err_size, "%s: clients/%s: same public_key as clients/%s",
+                return errmsg_set (err, err_size, "%s: clients/%s: same public_key as clients/%s",
                                 source, self->clients [j].id, a->id);
     }
     for (uint32_t i = 0; i < self->member_count; i++) {
         const cluster_member_t *a = &self->members [i];
         if (streq (a->heartbeat, a->rpc))
-            return s_error (err, err_size, "%s: members/%s: heartbeat and rpc are the same endpoint",
+            return errmsg_set (err, err_size, "%s: members/%s: heartbeat and rpc are the same endpoint",
                             source, a->id);
         for (uint32_t j = i + 1; j < self->member_count; j++) {
             const cluster_member_t *b = &self->members [j];
@@ -303,10 +292,10 @@ s_check_unique (const cluster_t *self, const char *source, char *err, size_t err
             for (int x = 0; x < 3; x++)
                 for (int y = 0; y < 3; y++)
                     if (*ends_a [x] && streq (ends_a [x], ends_b [y]))
-                        return s_error (err, err_size, "%s: members/%s: endpoint %s is also used by "
+                        return errmsg_set (err, err_size, "%s: members/%s: endpoint %s is also used by "
                                         "members/%s", source, b->id, ends_a [x], a->id);
             if (memcmp (a->public_key, b->public_key, CLUSTER_KEY_BYTES) == 0)
-                return s_error (err, err_size, "%s: members/%s: same public_key as members/%s",
+                return errmsg_set (err, err_size, "%s: members/%s: same public_key as members/%s",
                                 source, b->id, a->id);
         }
     }
@@ -317,12 +306,12 @@ cluster_t *
 cluster_parse (const char *text, const char *source, char *err, size_t err_size)
 {
     if (strlen (text) > CLUSTER_FILE_BYTES_MAX) {
-        s_error (err, err_size, "%s: larger than %d bytes", source, CLUSTER_FILE_BYTES_MAX);
+        errmsg_set (err, err_size, "%s: larger than %d bytes", source, CLUSTER_FILE_BYTES_MAX);
         return NULL;
     }
     zconfig_t *root = zconfig_str_load (text);
     if (!root) {
-        s_error (err, err_size, "%s: not valid ZPL (zconfig logged the line; indent by 4 spaces, name = value)", source);
+        errmsg_set (err, err_size, "%s: not valid ZPL (zconfig logged the line; indent by 4 spaces, name = value)", source);
         return NULL;
     }
     cluster_t *self = (cluster_t *) zmalloc (sizeof (cluster_t));
@@ -348,22 +337,22 @@ cluster_parse (const char *text, const char *source, char *err, size_t err_size)
         if (streq (name, "clients") && !have_clients) {
             have_clients = true;
             if (zconfig_value (section) && *zconfig_value (section))
-                rc = s_error (err, err_size, "%s: clients: a section, not a value", source);
+                rc = errmsg_set (err, err_size, "%s: clients: a section, not a value", source);
             for (zconfig_t *c = zconfig_child (section); c && rc == 0; c = zconfig_next (c))
                 rc = s_parse_client (self, c, source, err, err_size);
         }
         else
         if (streq (name, "cluster") || streq (name, "members") || streq (name, "clients"))
-            rc = s_error (err, err_size, "%s: %s: section given twice", source, name);
+            rc = errmsg_set (err, err_size, "%s: %s: section given twice", source, name);
         else
-            rc = s_error (err, err_size, "%s: %s: unknown section (expected cluster, members, "
+            rc = errmsg_set (err, err_size, "%s: %s: unknown section (expected cluster, members, "
                           "clients)", source, name);
     }
     zconfig_destroy (&root);
     if (rc == 0 && !have_cluster)
-        rc = s_error (err, err_size, "%s: cluster: section missing", source);
+        rc = errmsg_set (err, err_size, "%s: cluster: section missing", source);
     if (rc == 0 && self->member_count == 0)
-        rc = s_error (err, err_size, "%s: members: no member defined", source);
+        rc = errmsg_set (err, err_size, "%s: members: no member defined", source);
     if (rc == 0)
         rc = s_check_unique (self, source, err, err_size);
     if (rc == 0) {
@@ -371,7 +360,7 @@ cluster_parse (const char *text, const char *source, char *err, size_t err_size)
         for (uint32_t i = 0; i < self->member_count; i++)
             total += self->members [i].weight;
         if (total == 0)
-            rc = s_error (err, err_size, "%s: members: total weight is 0, nobody could be elected",
+            rc = errmsg_set (err, err_size, "%s: members: total weight is 0, nobody could be elected",
                           source);
     }
     if (rc == 0) {
@@ -379,7 +368,7 @@ cluster_parse (const char *text, const char *source, char *err, size_t err_size)
         char why [256];
         cluster_core_config (self, 0, 1, &config);
         if (core_config_check (&config, why, sizeof why))
-            rc = s_error (err, err_size, "%s: cluster: %s", source, why);
+            rc = errmsg_set (err, err_size, "%s: cluster: %s", source, why);
     }
     if (rc)
         cluster_destroy (&self);
@@ -391,7 +380,7 @@ cluster_load (const char *path, char *err, size_t err_size)
 {
     FILE *file = fopen (path, "r");
     if (!file) {
-        s_error (err, err_size, "%s: %s", path, strerror (errno));
+        errmsg_set (err, err_size, "%s: %s", path, strerror (errno));
         return NULL;
     }
     char *text = (char *) zmalloc (CLUSTER_FILE_BYTES_MAX + 2);
@@ -400,13 +389,13 @@ cluster_load (const char *path, char *err, size_t err_size)
     fclose (file);
     cluster_t *self = NULL;
     if (failed)
-        s_error (err, err_size, "%s: read error", path);
+        errmsg_set (err, err_size, "%s: read error", path);
     else
     if (size > CLUSTER_FILE_BYTES_MAX)
-        s_error (err, err_size, "%s: larger than %d bytes", path, CLUSTER_FILE_BYTES_MAX);
+        errmsg_set (err, err_size, "%s: larger than %d bytes", path, CLUSTER_FILE_BYTES_MAX);
     else
     if (memchr (text, 0, size))
-        s_error (err, err_size, "%s: contains a NUL byte: not a text file", path);
+        errmsg_set (err, err_size, "%s: contains a NUL byte: not a text file", path);
     else {
         text [size] = 0;
         self = cluster_parse (text, path, err, err_size);

@@ -343,6 +343,36 @@ s_watch_options (int argc, char *argv [], bool allow_json, bool allow_timeout, s
     return 0;
 }
 
+//  Load the cluster file; NULL after printing why.
+static cluster_t *
+s_load_cluster (const char *path)
+{
+    char err [CLUSTER_ERROR_MAX];
+    cluster_t *cluster = cluster_load (path, err, sizeof err);
+    if (!cluster)
+        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+    return cluster;
+}
+
+//  Load the cluster file and subscribe to its heartbeat stream. Returns 0,
+//  or -1 after printing why (nothing is left open then).
+static int
+s_open_watch (const char *path, cluster_t **cluster_p, watch_t **watch_p)
+{
+    char err [CLUSTER_ERROR_MAX];
+    *watch_p = NULL;
+    *cluster_p = s_load_cluster (path);
+    if (!*cluster_p)
+        return -1;
+    *watch_p = watch_new (*cluster_p, err, sizeof err);
+    if (!*watch_p) {
+        fprintf (stderr, "meshctl: %s\n", err);
+        cluster_destroy (cluster_p);
+        return -1;
+    }
+    return 0;
+}
+
 static uint64_t
 s_lease_left (const watch_view_t *view, uint64_t now)
 {
@@ -421,18 +451,10 @@ s_watch (int argc, char *argv [])
     int rc = s_watch_options (argc, argv, true, false, &o);
     if (rc)
         return rc;
-    char err [CLUSTER_ERROR_MAX];
-    cluster_t *cluster = cluster_load (o.cluster_path, err, sizeof err);
-    if (!cluster) {
-        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+    cluster_t *cluster;
+    watch_t *watch;
+    if (s_open_watch (o.cluster_path, &cluster, &watch))
         return EXIT_USAGE;
-    }
-    watch_t *watch = watch_new (cluster, err, sizeof err);
-    if (!watch) {
-        fprintf (stderr, "meshctl: %s\n", err);
-        cluster_destroy (&cluster);
-        return EXIT_USAGE;
-    }
     uint64_t drawn = 0;
     while (!zsys_interrupted) {
         int member = watch_next (watch, WATCH_REDRAW_MS);
@@ -485,18 +507,10 @@ s_snapshot (int argc, char *argv [], bool leader_only)
     int rc = s_watch_options (argc, argv, !leader_only, true, &o);
     if (rc)
         return rc;
-    char err [CLUSTER_ERROR_MAX];
-    cluster_t *cluster = cluster_load (o.cluster_path, err, sizeof err);
-    if (!cluster) {
-        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+    cluster_t *cluster;
+    watch_t *watch;
+    if (s_open_watch (o.cluster_path, &cluster, &watch))
         return EXIT_USAGE;
-    }
-    watch_t *watch = watch_new (cluster, err, sizeof err);
-    if (!watch) {
-        fprintf (stderr, "meshctl: %s\n", err);
-        cluster_destroy (&cluster);
-        return EXIT_USAGE;
-    }
     s_listen (watch, cluster, (uint64_t) zclock_mono () + o.timeout_ms);
     uint64_t now = (uint64_t) zclock_mono ();
     watch_verdict_t verdict;
@@ -762,11 +776,9 @@ s_transfer (int argc, char *argv [])
         return rc;
     uint64_t start = (uint64_t) zclock_mono ();
     char err [CLUSTER_ERROR_MAX];
-    cluster_t *cluster = cluster_load (o.cluster_path, err, sizeof err);
-    if (!cluster) {
-        fprintf (stderr, "meshctl: --cluster: %s\n", err);
+    cluster_t *cluster = s_load_cluster (o.cluster_path);
+    if (!cluster)
         return EXIT_USAGE;
-    }
     keys_t *keys = NULL;
     wire_peers_t *members = NULL;
     s_transfer_t t = { .cluster = cluster, .to = o.to, .deadline_ms = start + o.timeout_ms };

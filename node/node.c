@@ -1,5 +1,6 @@
 /*  node: one cluster member as a running process. See node.h.  */
 #define _POSIX_C_SOURCE 200809L
+#include "errmsg.h"
 #include "node.h"
 #include "cluster.h"
 #include "core.h"
@@ -56,16 +57,6 @@ struct _node_t {
     core_update_t update;                   //  Reused; large
 };
 
-static int
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, err_size, format, args);
-    va_end (args);
-    return -1;
-}
-
 static uint64_t
 s_now (void)
 {
@@ -76,7 +67,7 @@ static int
 s_bind (zsock_t *sock, const char *endpoint, const char *what, char *err, size_t err_size)
 {
     if (zsock_bind (sock, "%s", endpoint) == -1)
-        return s_error (err, err_size, "cannot bind %s endpoint %s: %s", what, endpoint,
+        return errmsg_set (err, err_size, "cannot bind %s endpoint %s: %s", what, endpoint,
                         zmq_strerror (zmq_errno ()));
     return 0;
 }
@@ -89,7 +80,7 @@ s_sockets (node_t *self, char *err, size_t err_size)
     self->sub = zsock_new (ZMQ_SUB);
     self->router = zsock_new (ZMQ_ROUTER);
     if (!self->pub || !self->sub || !self->router)
-        return s_error (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
+        return errmsg_set (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
     wire_socket_harden (self->pub);
     wire_socket_harden (self->sub);
     wire_socket_harden (self->router);
@@ -103,7 +94,7 @@ s_sockets (node_t *self, char *err, size_t err_size)
         return -1;
     char topic [128];
     if (wire_topic (topic, sizeof topic, self->cluster->id, WIRE_HEARTBEAT) < 0)
-        return s_error (err, err_size, "cannot build the heartbeat topic");
+        return errmsg_set (err, err_size, "cannot build the heartbeat topic");
     zsock_set_subscribe (self->sub, topic);
     for (uint32_t i = 0; i < self->cluster->member_count; i++) {
         if (i == self->self)
@@ -112,11 +103,11 @@ s_sockets (node_t *self, char *err, size_t err_size)
         zsock_set_reconnect_ivl (self->sub, NODE_RECONNECT_MS);
         zsock_set_reconnect_ivl_max (self->sub, NODE_RECONNECT_MAX_MS);
         if (zsock_connect (self->sub, "%s", peer->heartbeat) == -1)
-            return s_error (err, err_size, "members/%s/heartbeat: cannot connect to %s: %s",
+            return errmsg_set (err, err_size, "members/%s/heartbeat: cannot connect to %s: %s",
                             peer->id, peer->heartbeat, zmq_strerror (zmq_errno ()));
         zsock_t *dealer = zsock_new (ZMQ_DEALER);
         if (!dealer)
-            return s_error (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
+            return errmsg_set (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
         self->dealer [i] = dealer;
         wire_socket_harden (dealer);
         zsock_set_sndhwm (dealer, NODE_DEALER_HWM);
@@ -124,12 +115,12 @@ s_sockets (node_t *self, char *err, size_t err_size)
         zsock_set_reconnect_ivl (dealer, NODE_RECONNECT_MS);
         zsock_set_reconnect_ivl_max (dealer, NODE_RECONNECT_MAX_MS);
         if (zsock_connect (dealer, "%s", peer->rpc) == -1)
-            return s_error (err, err_size, "members/%s/rpc: cannot connect to %s: %s",
+            return errmsg_set (err, err_size, "members/%s/rpc: cannot connect to %s: %s",
                             peer->id, peer->rpc, zmq_strerror (zmq_errno ()));
     }
     self->poller = zpoller_new (self->sub, self->router, NULL);
     if (!self->poller)
-        return s_error (err, err_size, "cannot create poller");
+        return errmsg_set (err, err_size, "cannot create poller");
     //  We handle SIGINT/SIGTERM ourselves (a leader hands over first).
     zpoller_set_nonstop (self->poller, true);
     return 0;
@@ -144,12 +135,12 @@ node_new (const node_options_t *options, char *err, size_t err_size)
 
     self->cluster = cluster_load (options->cluster_path, why, sizeof why);
     if (!self->cluster) {
-        s_error (err, err_size, "--cluster: %s", why);
+        errmsg_set (err, err_size, "--cluster: %s", why);
         goto failed;
     }
     int member = cluster_find (self->cluster, options->id);
     if (member < 0) {
-        s_error (err, err_size, "--id %s: not a member of %s", options->id, options->cluster_path);
+        errmsg_set (err, err_size, "--id %s: not a member of %s", options->id, options->cluster_path);
         goto failed;
     }
     self->self = (uint32_t) member;
@@ -157,12 +148,12 @@ node_new (const node_options_t *options, char *err, size_t err_size)
 
     self->keys = keys_load_secret (options->key_path, why, sizeof why);
     if (!self->keys) {
-        s_error (err, err_size, "--key: %s", why);
+        errmsg_set (err, err_size, "--key: %s", why);
         goto failed;
     }
     if (memcmp (keys_public (self->keys), self->cluster->members [member].public_key,
                 KEYS_PUBLIC_BYTES) != 0) {
-        s_error (err, err_size, "--key %s: its public key is not members/%s/public_key in %s",
+        errmsg_set (err, err_size, "--key %s: its public key is not members/%s/public_key in %s",
                  options->key_path, self->id, options->cluster_path);
         goto failed;
     }
@@ -174,7 +165,7 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         if (wire_peers_add (self->peers, self->cluster->members [i].id,
                             self->cluster->members [i].public_key) != (int) i
         ||  wire_peers_set_types (self->peers, i, WIRE_TYPES_CORE) != 0) {
-            s_error (err, err_size, "members/%s: cannot be added to the key table",
+            errmsg_set (err, err_size, "members/%s: cannot be added to the key table",
                      self->cluster->members [i].id);
             goto failed;
         }
@@ -182,21 +173,21 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         if (wire_peers_add_client (self->peers, self->cluster->clients [i].id,
                                    self->cluster->clients [i].public_key, WIRE_TYPES_CLIENT)
             != (int) (self->cluster->member_count + i)) {
-            s_error (err, err_size, "clients/%s: cannot be added to the key table",
+            errmsg_set (err, err_size, "clients/%s: cannot be added to the key table",
                      self->cluster->clients [i].id);
             goto failed;
         }
 
     self->state = state_open (options->data_dir, self->cluster->id, why, sizeof why);
     if (!self->state) {
-        s_error (err, err_size, "--data: %s", why);
+        errmsg_set (err, err_size, "--data: %s", why);
         goto failed;
     }
     core_hard_state_t hard = { .term = state_term (self->state), .voted_for = CORE_NOBODY };
     if (*state_vote (self->state)) {
         int vote = cluster_find (self->cluster, state_vote (self->state));
         if (vote < 0) {
-            s_error (err, err_size, "--data: the state votes for '%s' in term %llu, which is not a "
+            errmsg_set (err, err_size, "--data: the state votes for '%s' in term %llu, which is not a "
                      "member of %s; restore the matching cluster file", state_vote (self->state),
                      (unsigned long long) hard.term, options->cluster_path);
             goto failed;
@@ -204,7 +195,7 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         hard.voted_for = vote;
     }
     if (state_boot (self->state, why, sizeof why)) {
-        s_error (err, err_size, "--data: %s", why);
+        errmsg_set (err, err_size, "--data: %s", why);
         goto failed;
     }
     core_config_t config;
@@ -213,13 +204,13 @@ node_new (const node_options_t *options, char *err, size_t err_size)
     cluster_core_config (self->cluster, self->self, seed, &config);
     self->core = core_new (&config, &hard, s_now ());
     if (!self->core) {
-        s_error (err, err_size, "cannot start the consensus core (configuration rejected)");
+        errmsg_set (err, err_size, "cannot start the consensus core (configuration rejected)");
         goto failed;
     }
     self->rx = wire_rx_new (self->cluster->id, self->id, self->peers);
     self->tx = wire_tx_new (self->cluster->id, self->id, self->keys, state_incarnation (self->state));
     if (!self->rx || !self->tx) {
-        s_error (err, err_size, "cannot start the wire layer");
+        errmsg_set (err, err_size, "cannot start the wire layer");
         goto failed;
     }
     if (s_sockets (self, err, err_size))
@@ -229,7 +220,7 @@ node_new (const node_options_t *options, char *err, size_t err_size)
     if (metrics && *metrics) {
         self->metrics = metrics_new (metrics, self->id, why, sizeof why);
         if (!self->metrics) {
-            s_error (err, err_size, "%s", why);
+            errmsg_set (err, err_size, "%s", why);
             goto failed;
         }
     }

@@ -12,6 +12,7 @@
         176 BLAKE2b-128 of 0..175   16 bytes
 */
 #define _POSIX_C_SOURCE 200809L
+#include "errmsg.h"
 #include "state.h"
 #include <sodium.h>
 #include <errno.h>
@@ -39,18 +40,6 @@ struct _state_t {
     char vote [STATE_ID_MAX + 1];
     uint64_t incarnation;
 };
-
-static int
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (err && err_size) {
-        va_list args;
-        va_start (args, format);
-        vsnprintf (err, err_size, format, args);
-        va_end (args);
-    }
-    return -1;
-}
 
 static void
 s_put64 (uint8_t *at, uint64_t value)
@@ -107,23 +96,23 @@ state_decode (const uint8_t *record, size_t size, const char *cluster_id, uint64
               char *vote, uint64_t *incarnation, const char *path, char *err, size_t err_size)
 {
     if (size != STATE_RECORD_BYTES)
-        return s_error (err, err_size, "%s: %zu bytes, expected %d: truncated or not a state file; "
+        return errmsg_set (err, err_size, "%s: %zu bytes, expected %d: truncated or not a state file; "
                         "restore it rather than delete it (a lost vote allows a double vote)",
                         path, size, STATE_RECORD_BYTES);
     if (memcmp (record, STATE_MAGIC, 8) != 0)
-        return s_error (err, err_size, "%s: not an incidentmesh state file", path);
+        return errmsg_set (err, err_size, "%s: not an incidentmesh state file", path);
     uint8_t sum [16];
     crypto_generichash (sum, 16, record, STATE_SUM_AT, NULL, 0);
     if (sodium_memcmp (sum, record + STATE_SUM_AT, 16) != 0)
-        return s_error (err, err_size, "%s: checksum mismatch: the state is corrupt; restore it "
+        return errmsg_set (err, err_size, "%s: checksum mismatch: the state is corrupt; restore it "
                         "or, if this node may safely forget its vote, move it away", path);
     if (record [8] != STATE_VERSION || record [9] || record [10] || record [11])
-        return s_error (err, err_size, "%s: unsupported state version %u", path, record [8]);
+        return errmsg_set (err, err_size, "%s: unsupported state version %u", path, record [8]);
     char cluster [STATE_ID_MAX + 1];
     if (s_get_string (record + 97, cluster) || s_get_string (record + 32, vote))
-        return s_error (err, err_size, "%s: malformed id in state record", path);
+        return errmsg_set (err, err_size, "%s: malformed id in state record", path);
     if (strcmp (cluster, cluster_id) != 0)
-        return s_error (err, err_size, "%s: belongs to cluster '%s', not '%s'", path, cluster,
+        return errmsg_set (err, err_size, "%s: belongs to cluster '%s', not '%s'", path, cluster,
                         cluster_id);
     *term = s_get64 (record + 16);
     *incarnation = s_get64 (record + 24);
@@ -140,11 +129,11 @@ state_t *
 state_open (const char *dir, const char *cluster_id, char *err, size_t err_size)
 {
     if (strlen (cluster_id) > STATE_ID_MAX || strlen (dir) >= STATE_DIR_MAX) {
-        s_error (err, err_size, "%s: path or cluster id too long", dir);
+        errmsg_set (err, err_size, "%s: path or cluster id too long", dir);
         return NULL;
     }
     if (mkdir (dir, 0700) != 0 && errno != EEXIST) {
-        s_error (err, err_size, "%s: cannot create data directory: %s", dir, strerror (errno));
+        errmsg_set (err, err_size, "%s: cannot create data directory: %s", dir, strerror (errno));
         return NULL;
     }
     state_t *self = (state_t *) calloc (1, sizeof (state_t));
@@ -156,12 +145,12 @@ state_open (const char *dir, const char *cluster_id, char *err, size_t err_size)
     s_path (self, STATE_LOCK_FILE, path);
     self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (self->lock_fd < 0) {
-        s_error (err, err_size, "%s: %s", path, strerror (errno));
+        errmsg_set (err, err_size, "%s: %s", path, strerror (errno));
         free (self);
         return NULL;
     }
     if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        s_error (err, err_size, "%s: data directory is in use by another process", dir);
+        errmsg_set (err, err_size, "%s: data directory is in use by another process", dir);
         state_destroy (&self);
         return NULL;
     }
@@ -170,7 +159,7 @@ state_open (const char *dir, const char *cluster_id, char *err, size_t err_size)
     if (fd < 0) {
         if (errno == ENOENT)
             return self;            //  A fresh node
-        s_error (err, err_size, "%s: %s", path, strerror (errno));
+        errmsg_set (err, err_size, "%s: %s", path, strerror (errno));
         state_destroy (&self);
         return NULL;
     }
@@ -179,7 +168,7 @@ state_open (const char *dir, const char *cluster_id, char *err, size_t err_size)
     close (fd);
     int rc;
     if (size < 0)
-        rc = s_error (err, err_size, "%s: %s", path, strerror (errno));
+        rc = errmsg_set (err, err_size, "%s: %s", path, strerror (errno));
     else
         rc = state_decode (record, (size_t) size, self->cluster, &self->term, self->vote,
                            &self->incarnation, path, err, err_size);
@@ -230,22 +219,22 @@ s_write (state_t *self, char *err, size_t err_size)
     s_path (self, STATE_FILE, path);
     int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return s_error (err, err_size, "%s: %s", temp, strerror (errno));
+        return errmsg_set (err, err_size, "%s: %s", temp, strerror (errno));
     bool ok = write (fd, record, sizeof record) == (ssize_t) sizeof record && fsync (fd) == 0;
     int saved = errno;
     close (fd);
     if (!ok) {
         unlink (temp);
-        return s_error (err, err_size, "%s: write or fsync failed: %s", temp, strerror (saved));
+        return errmsg_set (err, err_size, "%s: write or fsync failed: %s", temp, strerror (saved));
     }
     if (rename (temp, path) != 0)
-        return s_error (err, err_size, "%s: rename failed: %s", path, strerror (errno));
+        return errmsg_set (err, err_size, "%s: rename failed: %s", path, strerror (errno));
     int dir_fd = open (self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0 || fsync (dir_fd) != 0) {
         saved = errno;
         if (dir_fd >= 0)
             close (dir_fd);
-        return s_error (err, err_size, "%s: directory fsync failed: %s", self->dir, strerror (saved));
+        return errmsg_set (err, err_size, "%s: directory fsync failed: %s", self->dir, strerror (saved));
     }
     close (dir_fd);
     return 0;
@@ -257,7 +246,7 @@ state_save (state_t *self, uint64_t term, const char *vote, char *err, size_t er
     if (!vote)
         vote = "";
     if (strlen (vote) > STATE_ID_MAX)
-        return s_error (err, err_size, "vote id too long");
+        return errmsg_set (err, err_size, "vote id too long");
     state_t before = *self;
     self->term = term;
     snprintf (self->vote, sizeof self->vote, "%s", vote);
