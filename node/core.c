@@ -343,7 +343,7 @@ s_clear_votes (core_t *self)
 }
 
 static void
-s_heartbeat (core_t *self, uint64_t now_ms, core_update_t *update);
+s_heartbeat (core_t *self, bool resign, uint64_t now_ms, core_update_t *update);
 
 //  --------------------------------------------------------------------------
 //  Role changes
@@ -372,7 +372,7 @@ s_become_follower (core_t *self, uint64_t term, int32_t leader, core_reason_t re
         //  Tell the cluster at once, so followers stop protecting us
         //  (ForgetLeader) instead of waiting out a full timeout.
         s_reset_election_timer (self, now_ms);
-        s_heartbeat (self, now_ms, update);
+        s_heartbeat (self, true, now_ms, update);
     }
 }
 
@@ -472,7 +472,7 @@ core_become_leader (core_t *self, uint64_t now_ms, core_update_t *update)
     self->transfer_to = CORE_NOBODY;
     //  No lease yet: it comes from the first round a quorum acknowledges.
     lease_revoke (&self->lease);
-    s_heartbeat (self, now_ms, update);
+    s_heartbeat (self, false, now_ms, update);
     return 0;
 }
 
@@ -496,12 +496,15 @@ s_refresh_lease (core_t *self, core_update_t *update)
         update->lease_changed = true;
 }
 
+//  Our heartbeat for this interval; resign marks the announcement that we
+//  just stepped down (ForgetLeader), which must reach the followers.
 static void
-s_heartbeat (core_t *self, uint64_t now_ms, core_update_t *update)
+s_heartbeat (core_t *self, bool resign, uint64_t now_ms, core_update_t *update)
 {
     core_msg_t msg = {
         .type = CORE_MSG_HEARTBEAT, .from = self->config.self, .to = CORE_TO_ALL,
-        .term = self->term, .role = self->role, .leader = self->leader, .hb_ms = now_ms
+        .term = self->term, .role = self->role, .leader = self->leader, .hb_ms = now_ms,
+        .resign = resign
     };
     s_send (update, &msg);
     self->heartbeat_deadline_ms = now_ms + self->config.heartbeat_ms;
@@ -541,14 +544,14 @@ s_tick_leader (core_t *self, uint64_t now_ms, core_update_t *update)
         return;
     }
     if (now_ms >= self->heartbeat_deadline_ms)
-        s_heartbeat (self, now_ms, update);
+        s_heartbeat (self, false, now_ms, update);
 }
 
 static void
 s_tick_other (core_t *self, uint64_t now_ms, core_update_t *update)
 {
     if (now_ms >= self->heartbeat_deadline_ms)
-        s_heartbeat (self, now_ms, update);
+        s_heartbeat (self, false, now_ms, update);
     if (now_ms < self->election_deadline_ms)
         return;
     if (self->role != CORE_FOLLOWER)

@@ -77,7 +77,9 @@ typedef enum {
 } core_role_t;
 
 typedef enum {
-    CORE_MSG_HEARTBEAT = 1,     //  Every node, each interval, to all
+    CORE_MSG_HEARTBEAT = 1,     //  Every node, each interval, to all (the node
+                                //  sends a non-leader's as a beacon, which
+                                //  only monitors hear; see resign)
     CORE_MSG_HEARTBEAT_ACK,     //  Follower -> leader: echoes hb_ms
     CORE_MSG_PREVOTE_REQ,       //  term = proposed term (current + 1)
     CORE_MSG_PREVOTE_RESP,
@@ -116,6 +118,13 @@ typedef struct {
     uint64_t round;             //  PREVOTE_REQ: the pre-vote round's id; RESP: the echo
     bool granted;               //  *_RESP: the answer
     bool transfer;              //  VOTE_REQ: a leadership transfer (ignores stickiness)
+    bool resign;                //  HEARTBEAT: the one a leader sends as it steps
+                                //  down (role no longer leader), so that the
+                                //  node publishes it to consensus, not as a
+                                //  beacon; never set on periodic heartbeats.
+                                //  The core does not read it on receive: a
+                                //  non-leader heartbeat from our leader is
+                                //  the resignation (ForgetLeader)
 } core_msg_t;
 
 typedef enum {

@@ -76,9 +76,13 @@ metrics_render (const metrics_snapshot_t *s, const char *node, char *buffer, siz
     s_metric (&text, "check_quorum_stepdowns_total", "counter",
               "Times this leader stepped down for lack of a quorum.", node,
               s->check_quorum_stepdowns_total);
-    s_metric (&text, "heartbeats_sent_total", "counter", "Heartbeats published.",
-              node, s->heartbeats_sent_total);
-    s_metric (&text, "heartbeats_received_total", "counter", "Verified heartbeats received.",
+    s_metric (&text, "heartbeats_sent_total", "counter",
+              "Heartbeats published as leader, and resignations.", node, s->heartbeats_sent_total);
+    s_metric (&text, "beacons_sent_total", "counter",
+              "Beacons (heartbeats as a non-leader, for monitors) published.",
+              node, s->beacons_sent_total);
+    s_metric (&text, "heartbeats_received_total", "counter",
+              "Verified leader heartbeats received.",
               node, s->heartbeats_received_total);
     s_metric (&text, "messages_accepted_total", "counter", "Messages that passed the receive path.",
               node, s->messages_accepted_total);
@@ -89,7 +93,7 @@ metrics_render (const metrics_snapshot_t *s, const char *node, char *buffer, siz
                s->reason_name [i], (unsigned long long) s->rejected_total [i]);
     s_metric (&text, "send_dropped_total", "counter",
               "Messages not sent: peer unreachable or its queue full.", node, s->send_dropped_total);
-    s_metric (&text, "peers_connected", "gauge", "Peers heard within one election timeout.",
+    s_metric (&text, "peers_connected", "gauge", "Peers whose rpc connection is up.",
               node, s->peers_connected);
     s_metric (&text, "storm_alarm", "gauge", "1 when leader changes in the last hour exceed the threshold.",
               node, s->storm_alarm);

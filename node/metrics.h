@@ -30,14 +30,15 @@ typedef struct {
     uint64_t elections_total;
     uint64_t prevotes_total;
     uint64_t check_quorum_stepdowns_total;
-    uint64_t heartbeats_sent_total;
-    uint64_t heartbeats_received_total;
+    uint64_t heartbeats_sent_total;     //  Leader heartbeats and resignations published
+    uint64_t beacons_sent_total;        //  Non-leader heartbeats (beacons) published
+    uint64_t heartbeats_received_total; //  Verified heartbeats (leader stream) received
     uint64_t messages_accepted_total;
     uint32_t reason_count;
     const char *reason_name [METRICS_REASONS_MAX];      //  Static strings
     uint64_t rejected_total [METRICS_REASONS_MAX];
     uint64_t send_dropped_total;    //  Messages a full or unconnected socket refused
-    uint32_t peers_connected;       //  Peers heard within one election timeout
+    uint32_t peers_connected;       //  Peers whose DEALER (rpc) connection is up
     bool storm_alarm;
     uint64_t incarnation;
 } metrics_snapshot_t;

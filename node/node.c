@@ -23,6 +23,8 @@
 #define NODE_RECONNECT_MAX_MS   1000    //  Backoff cap: a restarted peer is found within 1 s
 #define NODE_DRAIN_MAX          64      //  Messages read per socket per wake-up
 #define NODE_WAIT_MAX_MS        1000    //  Longest sleep, whatever the core says
+//  What a DEALER's monitor reports: its one connection came up or went away
+#define NODE_MONITOR_EVENTS     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED)
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -43,14 +45,15 @@ struct _node_t {
     wire_peers_t *peers;                    //  Members (core numbers), then clients
     wire_rx_t *rx;                          //  Receive path
     wire_tx_t *tx;                          //  Send path
-    zsock_t *pub;                           //  Our heartbeats
-    zsock_t *sub;                           //  Everyone else's
+    zsock_t *pub;                           //  Our heartbeats (leader) or beacons
+    zsock_t *sub;                           //  Leaders' heartbeats (never beacons)
     zsock_t *router;                        //  Requests to us
     zsock_t *dealer [CORE_MEMBERS_MAX];     //  Requests from us, one per peer
+    zsock_t *monitor [CORE_MEMBERS_MAX];    //  PAIR: that DEALER's connection events
+    bool connected [CORE_MEMBERS_MAX];      //  That DEALER's connection is up
     zpoller_t *poller;
     metrics_t *metrics;                     //  NULL when off
     metrics_snapshot_t counters;            //  Our own counters, and the snapshot
-    uint64_t heard_ms [CORE_MEMBERS_MAX];   //  Last verified heartbeat per peer
     uint64_t next_deadline_ms;              //  When the core wants a tick
     bool verbose;
     bool failed;                            //  Persisting failed: stop now
@@ -70,6 +73,64 @@ s_bind (zsock_t *sock, const char *endpoint, const char *what, char *err, size_t
         return errmsg_set (err, err_size, "cannot bind %s endpoint %s: %s", what, endpoint,
                         zmq_strerror (zmq_errno ()));
     return 0;
+}
+
+//  Watch DEALER member's connection through a libzmq socket monitor: its
+//  events go over inproc to a PAIR the loop polls (s_monitor_events), so
+//  peers_connected counts the peers we can reach without any thread or
+//  message of our own. Call before connecting, so no event is missed.
+static int
+s_monitor (node_t *self, uint32_t member, char *err, size_t err_size)
+{
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://meshnode-%p-%u", (void *) self, member);
+    zsock_t *pair = zsock_new (ZMQ_PAIR);
+    if (!pair || zmq_socket_monitor (zsock_resolve (self->dealer [member]), endpoint,
+                                     NODE_MONITOR_EVENTS) == -1
+    ||  zsock_connect (pair, "%s", endpoint) == -1) {
+        zsock_destroy (&pair);
+        return errmsg_set (err, err_size, "members/%s/rpc: cannot monitor the connection: %s",
+                        self->cluster->members [member].id, zmq_strerror (zmq_errno ()));
+    }
+    self->monitor [member] = pair;
+    return 0;
+}
+
+//  Read every pending event of member's DEALER monitor. Each event is two
+//  frames: 6 bytes (uint16 event, uint32 value, host order), the endpoint.
+static void
+s_monitor_events (node_t *self, uint32_t member)
+{
+    void *pair = zsock_resolve (self->monitor [member]);
+    for (int i = 0; i < NODE_DRAIN_MAX; i++) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, pair, ZMQ_DONTWAIT) == -1) {
+            zmq_msg_close (&frame);
+            return;
+        }
+        uint16_t event = 0;
+        bool first = zmq_msg_size (&frame) == 6;
+        if (first)
+            memcpy (&event, zmq_msg_data (&frame), sizeof event);
+        while (zmq_msg_more (&frame)) {             //  Skip the endpoint frame
+            zmq_msg_close (&frame);
+            zmq_msg_init (&frame);
+            if (zmq_msg_recv (&frame, pair, ZMQ_DONTWAIT) == -1)
+                break;
+        }
+        zmq_msg_close (&frame);
+        if (!first)
+            continue;
+        if (event == ZMQ_EVENT_CONNECTED)
+            self->connected [member] = true;
+        else
+        if (event & (ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED))
+            self->connected [member] = false;
+        if (self->verbose)
+            zsys_debug ("%s: connection to %s %s", self->id, self->cluster->members [member].id,
+                        self->connected [member] ? "up" : "down");
+    }
 }
 
 static int
@@ -114,6 +175,8 @@ s_sockets (node_t *self, char *err, size_t err_size)
         zsock_set_sndtimeo (dealer, 0);     //  Never block the loop on a slow peer
         zsock_set_reconnect_ivl (dealer, NODE_RECONNECT_MS);
         zsock_set_reconnect_ivl_max (dealer, NODE_RECONNECT_MAX_MS);
+        if (s_monitor (self, i, err, err_size))
+            return -1;
         if (zsock_connect (dealer, "%s", peer->rpc) == -1)
             return errmsg_set (err, err_size, "members/%s/rpc: cannot connect to %s: %s",
                             peer->id, peer->rpc, zmq_strerror (zmq_errno ()));
@@ -121,6 +184,9 @@ s_sockets (node_t *self, char *err, size_t err_size)
     self->poller = zpoller_new (self->sub, self->router, NULL);
     if (!self->poller)
         return errmsg_set (err, err_size, "cannot create poller");
+    for (uint32_t i = 0; i < self->cluster->member_count; i++)
+        if (self->monitor [i] && zpoller_add (self->poller, self->monitor [i]))
+            return errmsg_set (err, err_size, "cannot create poller");
     //  We handle SIGINT/SIGTERM ourselves (a leader hands over first).
     zpoller_set_nonstop (self->poller, true);
     return 0;
@@ -158,13 +224,13 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         goto failed;
     }
     //  The receive path's principals: members first (index = core member
-    //  number), sending consensus messages only; then clients, sending
+    //  number), sending consensus messages and beacons only; then clients, sending
     //  requests only. rx rejects anything else as not-permitted.
     self->peers = wire_peers_new ();
     for (uint32_t i = 0; i < self->cluster->member_count; i++)
         if (wire_peers_add (self->peers, self->cluster->members [i].id,
                             self->cluster->members [i].public_key) != (int) i
-        ||  wire_peers_set_types (self->peers, i, WIRE_TYPES_CORE) != 0) {
+        ||  wire_peers_set_types (self->peers, i, WIRE_TYPES_PEER) != 0) {
             errmsg_set (err, err_size, "members/%s: cannot be added to the key table",
                      self->cluster->members [i].id);
             goto failed;
@@ -239,8 +305,13 @@ node_destroy (node_t **self_p)
         node_t *self = *self_p;
         metrics_destroy (&self->metrics);
         zpoller_destroy (&self->poller);
-        for (uint32_t i = 0; i < CORE_MEMBERS_MAX; i++)
+        for (uint32_t i = 0; i < CORE_MEMBERS_MAX; i++) {
+            if (self->monitor [i]) {
+                zmq_socket_monitor (zsock_resolve (self->dealer [i]), NULL, 0);
+                zsock_destroy (&self->monitor [i]);
+            }
             zsock_destroy (&self->dealer [i]);
+        }
         zsock_destroy (&self->router);
         zsock_destroy (&self->sub);
         zsock_destroy (&self->pub);
@@ -306,8 +377,16 @@ s_send (node_t *self, const core_msg_t *msg, uint64_t now)
         zsys_error ("%s: cannot map a %s message to the wire", self->id, core_msg_type_name (msg->type));
         return;
     }
-    if (msg->type == CORE_MSG_HEARTBEAT)
+    bool beacon = false;
+    if (msg->type == CORE_MSG_HEARTBEAT) {
+        //  Consensus hears only leaders (and a leader's resignation): every
+        //  other heartbeat is a beacon, on a topic only monitors subscribe
+        //  to, so followers verify one stream, not n - 1.
+        beacon = msg->role != CORE_LEADER && !msg->resign;
+        if (beacon)
+            wire.type = WIRE_BEACON;
         s_decorate_heartbeat (self, now, &wire.heartbeat);
+    }
     zmsg_t *out = wire_tx_zmsg (self->tx, &wire);
     if (!out) {
         zsys_error ("%s: cannot seal a %s message", self->id, core_msg_type_name (msg->type));
@@ -321,10 +400,14 @@ s_send (node_t *self, const core_msg_t *msg, uint64_t now)
         self->counters.send_dropped_total++;
         return;
     }
+    if (beacon)
+        self->counters.beacons_sent_total++;
+    else
     if (msg->type == CORE_MSG_HEARTBEAT)
         self->counters.heartbeats_sent_total++;
     if (self->verbose)
-        zsys_debug ("%s: sent %s to %s term %llu", self->id, core_msg_type_name (msg->type),
+        zsys_debug ("%s: sent %s to %s term %llu", self->id,
+                    beacon ? "beacon" : core_msg_type_name (msg->type),
                     msg->to == CORE_TO_ALL ? "*" : s_member_id (self, (int32_t) msg->to),
                     (unsigned long long) msg->term);
 }
@@ -507,13 +590,12 @@ s_receive (node_t *self, zsock_t *sock)
         wire_reject_t reason;
         if (wire_rx_accept (self->rx, msg, via_router, now, &wire, &reason) == 0) {
             //  rx let through only what the sender may send: consensus
-            //  messages from members, requests from clients.
+            //  messages and beacons from members, requests from clients.
+            //  A beacon (we do not subscribe to them) maps to no core
+            //  message below: it steps nothing.
             int from = wire_peers_find (self->peers, wire.from, strlen (wire.from));
-            if (wire.type == WIRE_HEARTBEAT) {
+            if (wire.type == WIRE_HEARTBEAT)
                 self->counters.heartbeats_received_total++;
-                if (from >= 0 && (uint32_t) from < self->cluster->member_count)
-                    self->heard_ms [from] = now;
-            }
             core_event_t event = { .type = CORE_EV_RECV, .now_ms = now };
             if (wire.type == WIRE_STATUS_REQ && via_router)
                 s_answer_status (self, msg, &wire, now);
@@ -558,8 +640,7 @@ s_publish_metrics (node_t *self, uint64_t now)
     }
     uint32_t connected = 0;
     for (uint32_t i = 0; i < self->cluster->member_count; i++)
-        if (i != self->self && self->heard_ms [i]
-        && now - self->heard_ms [i] < self->cluster->election_timeout_ms)
+        if (self->connected [i])
             connected++;
     s->peers_connected = connected;
     metrics_update (self->metrics, s);
@@ -602,8 +683,13 @@ node_run (node_t *self)
         if (wait > NODE_WAIT_MAX_MS)
             wait = NODE_WAIT_MAX_MS;
         zsock_t *which = (zsock_t *) zpoller_wait (self->poller, (int) wait);
-        if (which)
+        if (which == self->sub || which == self->router)
             s_receive (self, which);
+        else
+        if (which)
+            for (uint32_t i = 0; i < self->cluster->member_count; i++)
+                if (which == self->monitor [i])
+                    s_monitor_events (self, i);
         if (!self->failed) {
             now = s_now ();
             if (now >= self->next_deadline_ms)

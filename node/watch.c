@@ -1,4 +1,10 @@
-/*  watch: the cluster as seen from its heartbeat stream. See watch.h.  */
+/*  watch: the cluster as seen from its heartbeat stream. See watch.h.
+
+    A node publishes each interval on one of two topics: heartbeat while
+    it leads (and once as it steps down), beacon otherwise. Consensus
+    subscribes to the first only; a monitor needs both, and a beacon is
+    read exactly as a heartbeat (same fields).
+*/
 #define _POSIX_C_SOURCE 200809L
 #include "watch.h"
 #include "claim.h"
@@ -35,9 +41,12 @@ watch_new (const cluster_t *cluster, char *err, size_t err_size)
     wire_socket_harden (self->sub);
     zsock_set_reconnect_ivl (self->sub, 100);
     zsock_set_reconnect_ivl_max (self->sub, 1000);
-    char topic [128];
-    wire_topic (topic, sizeof topic, cluster->id, WIRE_HEARTBEAT);
-    zsock_set_subscribe (self->sub, topic);
+    wire_type_t topics [] = { WIRE_HEARTBEAT, WIRE_BEACON };
+    for (size_t i = 0; i < sizeof topics / sizeof topics [0]; i++) {
+        char topic [128];
+        wire_topic (topic, sizeof topic, cluster->id, topics [i]);
+        zsock_set_subscribe (self->sub, topic);
+    }
     for (uint32_t i = 0; i < cluster->member_count; i++)
         if (zsock_connect (self->sub, "%s", cluster->members [i].heartbeat) == -1) {
             snprintf (err, err_size, "members/%s/heartbeat: cannot connect to %s",
@@ -80,7 +89,7 @@ watch_next (watch_t *self, int timeout_ms)
         wire_msg_t wire;
         int rc = wire_rx_accept (self->rx, msg, false, now, &wire, NULL);
         zmsg_destroy (&msg);
-        if (rc != 0 || wire.type != WIRE_HEARTBEAT)
+        if (rc != 0 || !wire_type_heartbeat (wire.type))
             continue;
         int member = wire_peers_find (self->peers, wire.from, strlen (wire.from));
         if (member < 0)

@@ -3,7 +3,8 @@
     A watcher subscribes to every member's heartbeat endpoint, runs each
     message through the same receive path a node uses (size caps, member
     key, signature, strict decode, replay window), and keeps the latest
-    verified heartbeat of each member. From those it gives a verdict:
+    verified heartbeat of each member (its beacon, a non-leader's
+    heartbeat on its own topic, counts the same). From those it gives a verdict:
     which member leads with a valid lease, in which term, or that there is
     none, or a split brain (two leaders in one term, or two valid leases
     at once). meshctl's watch, status and leader commands are built on it;

@@ -487,6 +487,8 @@ s_commit (fixture_t *self, uint32_t i, const core_update_t *update)
     s_record (self, i, update);
     for (size_t m = 0; m < update->msg_count; m++) {
         const core_msg_t *msg = &update->msgs [m];
+        if (msg->type == CORE_MSG_HEARTBEAT && msg->role != CORE_LEADER && !msg->resign)
+            continue;       //  A beacon, as the node publishes it: only monitors hear it
         if (msg->to == CORE_TO_ALL) {
             //  A broadcast becomes one message per peer, each with its own
             //  latency and fate, as on PUB/SUB; delivery restores the

@@ -172,6 +172,17 @@ test_regression_step_down_clears_leader_role_and_lease (void **state)
     const core_msg_t *hb = s_find (CORE_MSG_HEARTBEAT, CORE_TO_ALL);
     assert_non_null (hb);
     assert_int_equal (hb->role, CORE_FOLLOWER);
+    assert_true (hb->resign);
+    //  The heartbeats that follow are periodic: no resignation, whatever
+    //  the role (the node sends them as beacons).
+    for (uint64_t t = now + 3; t < now + 2000; t += 10) {
+        s_tick (core, t);
+        for (size_t i = 0; i < update.msg_count; i++)
+            if (update.msgs [i].type == CORE_MSG_HEARTBEAT) {
+                assert_int_not_equal (update.msgs [i].role, CORE_LEADER);
+                assert_false (update.msgs [i].resign);
+            }
+    }
     core_destroy (&core);
 }
 

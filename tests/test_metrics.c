@@ -17,7 +17,7 @@ s_sample (void)
     metrics_snapshot_t s = {
         .term = 12, .is_leader = true, .has_leader = true, .lease_remaining_ms = 1234,
         .leader_changes_total = 3, .elections_total = 2, .prevotes_total = 4,
-        .heartbeats_sent_total = 1000, .heartbeats_received_total = 3999,
+        .heartbeats_sent_total = 1000, .beacons_sent_total = 17, .heartbeats_received_total = 3999,
         .reason_count = 2, .reason_name = { "bad-signature", "replay" },
         .rejected_total = { 7, 0 }, .peers_connected = 4, .storm_alarm = false,
     };
@@ -43,6 +43,8 @@ test_render_page (void **state)
         "meshnode_messages_rejected_total{node=\"n1\",reason=\"bad-signature\"} 7\n",
         "meshnode_messages_rejected_total{node=\"n1\",reason=\"replay\"} 0\n",
         "meshnode_heartbeats_sent_total{node=\"n1\"} 1000\n",
+        "meshnode_beacons_sent_total{node=\"n1\"} 17\n",
+        "# TYPE meshnode_beacons_sent_total counter\n",
         "meshnode_heartbeats_received_total{node=\"n1\"} 3999\n",
         "meshnode_peers_connected{node=\"n1\"} 4\n",
         "meshnode_storm_alarm{node=\"n1\"} 0\n",

@@ -3,7 +3,10 @@
 #include <string.h>
 
 //  The two type enums are independent (the wire's numbers are a stable
-//  format, the core's are not); this table is the only link.
+//  format, the core's are not); this table is the only link. A beacon (a
+//  non-leader's heartbeat, for monitors) is not here: wire_to_core refuses
+//  it, and wire_from_core maps every CORE_MSG_HEARTBEAT to a heartbeat,
+//  which the node sends as a beacon unless the sender leads or resigns.
 static const struct {
     core_msg_type_t core;
     wire_type_t wire;
@@ -77,6 +80,9 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
                 core->leader = leader;
             }
             core->hb_ms = msg->heartbeat.hb_ms;
+            //  On the heartbeat stream, a non-leader's heartbeat is the
+            //  announcement that its sender stepped down.
+            core->resign = core->role != CORE_LEADER;
             break;
         case WIRE_HEARTBEAT_ACK:
             core->hb_ms = msg->heartbeat_ack.hb_ms;

@@ -13,6 +13,14 @@
     the node adds what the core does not know (lease, storm, counters).
     Status and transfer requests and replies are for clients and monitors,
     not the core.
+
+    Heartbeats and beacons: every CORE_MSG_HEARTBEAT maps to a wire
+    heartbeat; the node then sends it as a beacon (same fields, another
+    topic) unless its role is leader or it is the resignation (resign).
+    A beacon is no core message: wire_to_core refuses it, so one that
+    reaches a node (which does not subscribe to beacons) steps nothing.
+    Back from the wire, resign is set on a heartbeat whose role is not
+    leader: the heartbeat stream carries no other kind.
 */
 #ifndef MESH_WIRE_COREMAP_H
 #define MESH_WIRE_COREMAP_H

@@ -82,6 +82,17 @@ static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
         S_COMMON | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_REPLY_TO)
                  | S_BIT (WIRE_KEY_REPLY_INCARNATION) | S_BIT (WIRE_KEY_OUTCOME),
         0, 0
+    },
+    //  A beacon is a non-leader's heartbeat: the same keys, another name
+    //  (and so another PUB topic) that consensus does not subscribe to.
+    [WIRE_BEACON] = {
+        "beacon",
+        S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_HB_MS)
+                 | S_BIT (WIRE_KEY_LEASE_REMAINING_MS) | S_BIT (WIRE_KEY_STORM),
+        S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_HB_MS)
+                 | S_BIT (WIRE_KEY_STORM),
+        S_ANC (WIRE_KEY_LEASE_EXPIRY_MS) | S_ANC (WIRE_KEY_STATUS),
+        0
     }
 };
 
@@ -127,7 +138,13 @@ wire_outcome_name (wire_outcome_t outcome)
 bool
 wire_type_broadcast (wire_type_t type)
 {
-    return type == WIRE_HEARTBEAT;
+    return type == WIRE_HEARTBEAT || type == WIRE_BEACON;
+}
+
+bool
+wire_type_heartbeat (wire_type_t type)
+{
+    return type == WIRE_HEARTBEAT || type == WIRE_BEACON;
 }
 
 static bool
@@ -211,7 +228,7 @@ wire_msg_check (const wire_msg_t *msg, const char **why)
     if (msg->seq == 0)
         *why = "seq is 0";
     else
-    if (msg->type == WIRE_HEARTBEAT
+    if (wire_type_heartbeat (msg->type)
     && ((unsigned) msg->heartbeat.role > WIRE_LEADER
         || !s_leader_ok (msg->heartbeat.has_leader, msg->heartbeat.leader,
                          sizeof (msg->heartbeat.leader))))
@@ -248,7 +265,8 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
     ||  a->incarnation != b->incarnation || a->seq != b->seq)
         return false;
     switch (a->type) {
-        case WIRE_HEARTBEAT: {
+        case WIRE_HEARTBEAT:
+        case WIRE_BEACON: {
             const wire_heartbeat_t *x = &a->heartbeat, *y = &b->heartbeat;
             return x->role == y->role && x->has_leader == y->has_leader
                 && (!x->has_leader || strcmp (x->leader, y->leader) == 0)
@@ -377,7 +395,7 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
     //  that are set. Keys go out in ascending order, as decoders demand.
     uint64_t keys = s_specs [msg->type].required;
     uint64_t anc = s_specs [msg->type].required_anc;
-    if (msg->type == WIRE_HEARTBEAT) {
+    if (wire_type_heartbeat (msg->type)) {
         if (msg->heartbeat.has_lease)
             keys |= S_BIT (WIRE_KEY_LEASE_REMAINING_MS);
         if (msg->heartbeat.has_lease_expiry)
@@ -396,7 +414,7 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
     const wire_heartbeat_t *hb = &msg->heartbeat;
     const wire_status_resp_t *sr = &msg->status_resp;
     const wire_transfer_resp_t *tr = &msg->transfer_resp;
-    bool is_hb = msg->type == WIRE_HEARTBEAT;
+    bool is_hb = wire_type_heartbeat (msg->type);
     bool is_tr = msg->type == WIRE_TRANSFER_RESP;
     for (uint64_t key = 0; key <= WIRE_KEY_MAX; key++) {
         bool present = key < WIRE_KEY_ANCILLARY_MIN
@@ -588,7 +606,7 @@ s_read_status (mpread_t *r, wire_status_t *status, const char **why)
 static int
 s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
 {
-    bool is_hb = msg->type == WIRE_HEARTBEAT;
+    bool is_hb = wire_type_heartbeat (msg->type);
     bool is_tr = msg->type == WIRE_TRANSFER_RESP;
     wire_heartbeat_t *hb = &msg->heartbeat;
     wire_status_resp_t *sr = &msg->status_resp;

@@ -58,7 +58,8 @@
 #define WIRE_UNSUPPORTED        (-3)    //  A body of another protocol version
 
 typedef enum {
-    WIRE_HEARTBEAT = 1,         //  Every node, each interval, to "*" (PUB)
+    WIRE_HEARTBEAT = 1,         //  The leader's, each interval, to "*" (PUB); and a
+                                //  leader's announcement that it stepped down
     WIRE_HEARTBEAT_ACK = 2,     //  Echoes hb_ms to the heartbeat's sender (lease)
     WIRE_PREVOTE_REQ = 3,       //  term = proposed term
     WIRE_PREVOTE_RESP = 4,
@@ -68,13 +69,15 @@ typedef enum {
     WIRE_STATUS_REQ = 8,        //  Ask a node for its state
     WIRE_STATUS_RESP = 9,       //  The answer, with reply_to = the request's seq
     WIRE_TRANSFER_REQ = 10,     //  Client -> the leader: hand leadership to target
-    WIRE_TRANSFER_RESP = 11     //  The outcome, with the request's seq and incarnation
-    //  12..31 are reserved for log replication (append entries and its
+    WIRE_TRANSFER_RESP = 11,    //  The outcome, with the request's seq and incarnation
+    WIRE_BEACON = 12            //  Every non-leader's heartbeat, to "*" (PUB), for
+                                //  monitors; the heartbeat's fields, own topic
+    //  13..31 are reserved for log replication (append entries and its
     //  reply, snapshots) in a later version; version 1 rejects them.
 } wire_type_t;
 
 #define WIRE_TYPE_MIN           WIRE_HEARTBEAT
-#define WIRE_TYPE_MAX           WIRE_TRANSFER_RESP
+#define WIRE_TYPE_MAX           WIRE_BEACON
 
 //  A set of message types as a bit mask (bit = type code), for what a
 //  principal may send (peers.h). Type codes stay below 32.
@@ -232,7 +235,7 @@ typedef struct {
     uint64_t incarnation;                       //  >= 1
     uint64_t seq;                               //  >= 1
     union {
-        wire_heartbeat_t heartbeat;             //  WIRE_HEARTBEAT
+        wire_heartbeat_t heartbeat;             //  WIRE_HEARTBEAT, WIRE_BEACON
         wire_heartbeat_ack_t heartbeat_ack;     //  WIRE_HEARTBEAT_ACK
         wire_prevote_req_t prevote_req;         //  WIRE_PREVOTE_REQ
         wire_prevote_resp_t prevote_resp;       //  WIRE_PREVOTE_RESP
@@ -261,6 +264,9 @@ int wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_
 //  may be NULL). Never allocates.
 int wire_msg_decode (const uint8_t *data, size_t size, wire_msg_t *msg, const char **why);
 
+//  True for the types whose body is a wire_heartbeat_t (heartbeat, beacon).
+bool wire_type_heartbeat (wire_type_t type);
+
 //  True if a and b carry the same header and the same fields of their type.
 bool wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b);
 
@@ -273,7 +279,7 @@ wire_type_t wire_type_from_name (const char *name, size_t len);
 //  Name of an outcome ("accepted", "not-leader", ...), or NULL.
 const char *wire_outcome_name (wire_outcome_t outcome);
 
-//  True for types that may be addressed to "*" (the heartbeat only).
+//  True for types that may be addressed to "*" (heartbeat and beacon).
 bool wire_type_broadcast (wire_type_t type);
 
 //  True if the len bytes at id are a valid member id (not "*").

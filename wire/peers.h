@@ -34,15 +34,18 @@
 #define WIRE_CLIENTS_MAX        64
 #define WIRE_PEERS_MAX          (WIRE_MEMBERS_MAX + WIRE_CLIENTS_MAX)
 
-//  The consensus messages: what wire_to_core maps, and all a node accepts
-//  from another node.
+//  The consensus messages: what wire_to_core maps.
 #define WIRE_TYPES_CORE     (WIRE_TYPE_BIT (WIRE_HEARTBEAT) | WIRE_TYPE_BIT (WIRE_HEARTBEAT_ACK) \
                            | WIRE_TYPE_BIT (WIRE_PREVOTE_REQ) | WIRE_TYPE_BIT (WIRE_PREVOTE_RESP) \
                            | WIRE_TYPE_BIT (WIRE_VOTE_REQ) | WIRE_TYPE_BIT (WIRE_VOTE_RESP) \
                            | WIRE_TYPE_BIT (WIRE_TIMEOUT_NOW))
+//  All a node accepts from another node: the consensus messages and the
+//  beacon (a non-leader's heartbeat; a node does not subscribe to it, and
+//  one that arrives anyway maps to no core message).
+#define WIRE_TYPES_PEER     (WIRE_TYPES_CORE | WIRE_TYPE_BIT (WIRE_BEACON))
 //  Everything a member ever sends: the default for members, right for a
 //  monitor or a client that hears from members.
-#define WIRE_TYPES_MEMBER   (WIRE_TYPES_CORE | WIRE_TYPE_BIT (WIRE_STATUS_REQ) \
+#define WIRE_TYPES_MEMBER   (WIRE_TYPES_PEER | WIRE_TYPE_BIT (WIRE_STATUS_REQ) \
                            | WIRE_TYPE_BIT (WIRE_STATUS_RESP) | WIRE_TYPE_BIT (WIRE_TRANSFER_RESP))
 //  The requests a client may send.
 #define WIRE_TYPES_CLIENT   (WIRE_TYPE_BIT (WIRE_STATUS_REQ) | WIRE_TYPE_BIT (WIRE_TRANSFER_REQ))

@@ -47,7 +47,7 @@ fuzz_world (void)
                 abort ();
             if (i < FUZZ_MEMBERS
             && (wire_peers_add (world.peers, fuzz_ids [i], keys_public (world.keys [i])) != i
-                || wire_peers_set_types (world.peers, (uint32_t) i, WIRE_TYPES_CORE) != 0))
+                || wire_peers_set_types (world.peers, (uint32_t) i, WIRE_TYPES_PEER) != 0))
                 abort ();
         }
         if (wire_peers_add_client (world.peers, fuzz_ids [FUZZ_CLIENT],

@@ -92,7 +92,7 @@ s_check (wire_rx_t *rx, int rc, wire_reject_t reason, const wire_msg_t *out,
     FUZZ_ASSERT (sender >= 0 && sender != 1);
     FUZZ_ASSERT (wire_peers_allows (peers, (uint32_t) sender, out->type));
     FUZZ_ASSERT ((size_t) sender < wire_peers_members (peers)
-                 ? (WIRE_TYPES_CORE & WIRE_TYPE_BIT (out->type)) != 0
+                 ? (WIRE_TYPES_PEER & WIRE_TYPE_BIT (out->type)) != 0
                  : (WIRE_TYPES_CLIENT & WIRE_TYPE_BIT (out->type)) != 0);
     FUZZ_ASSERT (count == 3 && frames [2].size == WIRE_SIG_BYTES);
     FUZZ_ASSERT (sign_verify (wire_peers_key (peers, (uint32_t) sender),

@@ -27,7 +27,7 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
     wire_msg_init (msg, type);
     strcpy (msg->cluster, "prod");
     strcpy (msg->from, from);
-    strcpy (msg->to, type == WIRE_HEARTBEAT ? "*" : "n2");
+    strcpy (msg->to, wire_type_broadcast (type) ? "*" : "n2");
     msg->term = 5 + seq;
     msg->incarnation = incarnation;
     msg->seq = seq;
@@ -41,6 +41,14 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
             msg->heartbeat.lease_remaining_ms = 150;
             msg->heartbeat.has_lease_expiry = seq % 2 == 0;
             msg->heartbeat.lease_expiry_ms = 123606;
+            msg->heartbeat.has_status = seq % 2 == 1;
+            msg->heartbeat.status.wire_accepted = 99;
+            break;
+        case WIRE_BEACON:           //  A follower's heartbeat: no lease
+            msg->heartbeat.role = WIRE_FOLLOWER;
+            msg->heartbeat.has_leader = true;
+            strcpy (msg->heartbeat.leader, "n1");
+            msg->heartbeat.hb_ms = 123456;
             msg->heartbeat.has_status = seq % 2 == 1;
             msg->heartbeat.status.wire_accepted = 99;
             break;

@@ -6,7 +6,7 @@ from harness import run, check, mono_ms
 
 METRICS = ["term", "is_leader", "has_leader", "lease_remaining_seconds", "leader_changes_total",
            "elections_total", "prevotes_total", "messages_rejected_total", "heartbeats_sent_total",
-           "heartbeats_received_total", "peers_connected", "storm_alarm"]
+           "beacons_sent_total", "heartbeats_received_total", "peers_connected", "storm_alarm"]
 
 
 def scrape(c, k):
@@ -51,12 +51,23 @@ def test_start_stable(c):
         check(values["meshnode_is_leader{%s}" % node] == (1 if k == leader_k else 0), "n%d is_leader" % k)
         check(values["meshnode_has_leader{%s}" % node] == 1, "n%d has_leader" % k)
         check(values["meshnode_peers_connected{%s}" % node] == 4, "n%d peers_connected" % k)
-        check(values["meshnode_heartbeats_received_total{%s}" % node] > 4 * 20 * 25,
-              "n%d received too few heartbeats" % k)
+        # Consensus hears the leader only: followers verify its ~20 heartbeats a second
+        # and publish beacons; the leader hears no heartbeats and publishes no beacons
+        # once it leads (a few from before its election).
+        if k == leader_k:
+            check(values["meshnode_heartbeats_sent_total{%s}" % node] > 20 * 25,
+                  "leader n%d sent too few heartbeats" % k)
+            check(values["meshnode_beacons_sent_total{%s}" % node] < 20,
+                  "leader n%d sent beacons while leading" % k)
+        else:
+            check(values["meshnode_heartbeats_received_total{%s}" % node] > 20 * 25,
+                  "n%d received too few heartbeats" % k)
+            check(values["meshnode_beacons_sent_total{%s}" % node] > 20 * 25,
+                  "n%d sent too few beacons" % k)
         check(values['meshnode_messages_rejected_total{%s,reason="bad-signature"}' % node] == 0,
               "n%d rejected messages in a clean run" % k)
         check(values["meshnode_storm_alarm{%s}" % node] == 0, "n%d storm alarm" % k)
-    print("metrics: all 12 required series on all 5 nodes; leader n%d is_leader 1, 4 peers each"
+    print("metrics: all 13 required series on all 5 nodes; leader n%d is_leader 1, 4 peers each"
           % leader_k)
 
 

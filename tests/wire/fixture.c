@@ -117,6 +117,14 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             msg->heartbeat.has_status = true;
             s_sample_status (&msg->heartbeat.status);
             break;
+        case WIRE_BEACON:           //  A follower's heartbeat: no lease
+            msg->heartbeat.role = WIRE_FOLLOWER;
+            msg->heartbeat.has_leader = true;
+            strcpy (msg->heartbeat.leader, "n1");
+            msg->heartbeat.hb_ms = 5000123;
+            msg->heartbeat.has_status = true;
+            s_sample_status (&msg->heartbeat.status);
+            break;
         case WIRE_HEARTBEAT_ACK:
             msg->heartbeat_ack.hb_ms = 5000123;
             msg->heartbeat_ack.granted = true;

@@ -88,7 +88,9 @@ test_every_core_type (void **state)
                 .leader = variant ? FX_N1 : CORE_NOBODY,
                 .hb_ms = 777000 + (uint64_t) type,
                 .granted = variant, .transfer = variant,
-                .round = 0xabc000 + (uint64_t) type
+                .round = 0xabc000 + (uint64_t) type,
+                //  On the heartbeat stream a non-leader's heartbeat is a resignation
+                .resign = type == CORE_MSG_HEARTBEAT && !variant
             };
             wire_msg_t msg, out;
             assert_int_equal (wire_from_core (fx->peers, &sent, &msg), 0);
@@ -101,6 +103,7 @@ test_every_core_type (void **state)
             core_msg_t got;
             assert_int_equal (wire_to_core (fx->peers, &out, &got), 0);
             s_assert_carried (&sent, &got);
+            assert_int_equal (got.resign, sent.resign);
         }
     }
 }
@@ -146,6 +149,30 @@ test_mapping_failures (void **state)
     assert_int_equal (wire_to_core (fx->peers, &msg, &out), 0);
     assert_int_equal (out.leader, CORE_NOBODY);
     assert_int_equal (out.to, CORE_TO_ALL);
+}
+
+//  A beacon (a non-leader's heartbeat, for monitors) is no core message,
+//  and the mapping never produces one: the node picks the type after it.
+static void
+test_beacon_is_not_core (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    wire_msg_t msg;
+    core_msg_t out;
+    fx_msg (&msg, WIRE_BEACON, "*", 7);
+    fx_stamp (&msg, FX_CLUSTER, "n1", 1, 1);
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), -1);
+    msg.type = WIRE_HEARTBEAT;          //  The same fields as a heartbeat do map
+    assert_int_equal (wire_to_core (fx->peers, &msg, &out), 0);
+    assert_true (out.resign);           //  A follower on the heartbeat stream resigns
+    for (int role = CORE_FOLLOWER; role <= CORE_LEADER; role++)
+        for (int resign = 0; resign < 2; resign++) {
+            core_msg_t core = { .type = CORE_MSG_HEARTBEAT, .from = FX_N1, .to = CORE_TO_ALL,
+                                .role = (core_role_t) role, .leader = CORE_NOBODY,
+                                .resign = resign };
+            assert_int_equal (wire_from_core (fx->peers, &core, &msg), 0);
+            assert_int_equal (msg.type, WIRE_HEARTBEAT);
+        }
 }
 
 //  Clients are principals of the receive path, never core members: the
@@ -244,6 +271,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_every_core_type, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_beacon_is_not_core, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_mapping_failures, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_clients_are_not_members, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_into_a_real_core, s_setup, s_teardown),

@@ -41,7 +41,7 @@ test_head_format_and_parse (void **state)
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++)
         assert_true (wire_head_format (buf, sizeof (buf), cluster, (wire_type_t) type, id) <= 129);
     assert_int_equal (wire_head_format (buf, sizeof (buf), "a b", WIRE_HEARTBEAT, "n1"), -1);
-    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 12, "n1"), -1);
+    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 13, "n1"), -1);
     assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", WIRE_HEARTBEAT, "*"), -1);
 
     struct { const char *text; int rc; } cases [] = {

@@ -62,10 +62,10 @@ test_roundtrip_variants (void **state)
 {
     (void) state;
     wire_msg_t msg;
-    //  Heartbeat: every combination of the optional fields, every role
-    for (int mask = 0; mask < 16; mask++) {
+    //  Heartbeat and beacon: every combination of the optional fields, every role
+    for (int mask = 0; mask < 32; mask++) {
         for (int role = WIRE_FOLLOWER; role <= WIRE_LEADER; role++) {
-            fx_msg (&msg, WIRE_HEARTBEAT, "*", 1);
+            fx_msg (&msg, mask & 16 ? WIRE_BEACON : WIRE_HEARTBEAT, "*", 1);
             fx_stamp (&msg, FX_CLUSTER, "n3", 1, 1);
             msg.heartbeat.role = (wire_role_t) role;
             msg.heartbeat.has_leader = mask & 1;
@@ -300,7 +300,7 @@ static void v_true (msgpack_packer *pk) { msgpack_pack_true (pk); }
 static void v_zero (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 0); }
 static void v_two (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 2); }
 static void v_ten (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 10); }
-static void v_twelve (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 12); }
+static void v_thirteen (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 13); }
 static void v_31 (msgpack_packer *pk) { msgpack_pack_uint8 (pk, 31); }
 static void v_big (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 1ULL << 40); }
 static void v_minus (msgpack_packer *pk) { msgpack_pack_int8 (pk, -1); }
@@ -373,7 +373,7 @@ test_header_values (void **state)
         { "cluster star",            1, v_star,      WIRE_MALFORMED },
         { "type 0",                  2, v_zero,      WIRE_MALFORMED },
         { "type 10 lacking target",  2, v_ten,       WIRE_MALFORMED },
-        { "type 12 (replication)",   2, v_twelve,    WIRE_MALFORMED },
+        { "type 13 (replication)",   2, v_thirteen,  WIRE_MALFORMED },
         { "type 31 (replication)",   2, v_31,        WIRE_MALFORMED },
         { "type 2^40",               2, v_big,       WIRE_MALFORMED },
         { "type negative",           2, v_minus,     WIRE_MALFORMED },
@@ -894,7 +894,7 @@ test_encode_refuses_invalid (void **state)
     msg = good; msg.seq = 0;                         assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; msg.version = 2;                     assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; msg.type = (wire_type_t) 0;          assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
-    msg = good; msg.type = (wire_type_t) 12;         assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    msg = good; msg.type = (wire_type_t) 13;         assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; msg.heartbeat.role = (wire_role_t) 4; assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     msg = good; strcpy (msg.heartbeat.leader, "n 1"); assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
     assert_int_equal (wire_msg_check (&msg, &why), WIRE_MALFORMED);
@@ -931,14 +931,14 @@ test_names_and_ids (void **state)
     (void) state;
     const char *names [] = { NULL, "heartbeat", "heartbeat-ack", "prevote-request",
         "prevote-reply", "vote-request", "vote-reply", "timeout-now", "status-request",
-        "status-reply", "transfer-request", "transfer-reply" };
+        "status-reply", "transfer-request", "transfer-reply", "beacon" };
     assert_int_equal (sizeof (names) / sizeof (names [0]), WIRE_TYPE_MAX + 1);
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
         assert_string_equal (wire_type_name ((wire_type_t) type), names [type]);
         assert_int_equal (wire_type_from_name (names [type], strlen (names [type])), type);
     }
     assert_null (wire_type_name ((wire_type_t) 0));
-    assert_null (wire_type_name ((wire_type_t) 12));
+    assert_null (wire_type_name ((wire_type_t) 13));
     assert_null (wire_type_name ((wire_type_t) 31));
     assert_int_equal (wire_type_from_name ("transfer", 8), 0);
     const char *outcomes [] = { "accepted", "not-leader", "unknown-target",
@@ -950,7 +950,12 @@ test_names_and_ids (void **state)
     assert_int_equal (wire_type_from_name ("heartbeat", 8), 0);
     assert_int_equal (wire_type_from_name ("heartbeats", 10), 0);
     assert_true (wire_type_broadcast (WIRE_HEARTBEAT));
+    assert_true (wire_type_broadcast (WIRE_BEACON));
     assert_false (wire_type_broadcast (WIRE_VOTE_REQ));
+    assert_true (wire_type_heartbeat (WIRE_HEARTBEAT));
+    assert_true (wire_type_heartbeat (WIRE_BEACON));
+    assert_false (wire_type_heartbeat (WIRE_HEARTBEAT_ACK));
+    assert_false (wire_type_heartbeat (WIRE_STATUS_RESP));
     assert_true (wire_id_valid ("n1", 2));
     assert_true (wire_id_valid ("A-z_0.9", 7));
     assert_false (wire_id_valid ("*", 1));

@@ -225,11 +225,11 @@ test_member_may_not_request (void **state)
     fx_stamp (&msg, FX_CLUSTER, "n1", FX_INCARNATION, 5);
     assert_int_equal (wire_seal (fx->keys [FX_N1], &msg, &sealed), 0);
     s_expect_reject (fx, &sealed, WIRE_REJECT_NOT_PERMITTED);
-    //  A node narrows its members to the consensus messages: a status
-    //  request or a transfer reply from a member is refused there
+    //  A node narrows its members to the consensus messages and beacons: a
+    //  status request or a transfer reply from a member is refused there
     wire_peers_t *node = wire_peers_dup (fx->peers);
     for (uint32_t i = 0; i < FX_MEMBERS; i++)
-        assert_int_equal (wire_peers_set_types (node, i, WIRE_TYPES_CORE), 0);
+        assert_int_equal (wire_peers_set_types (node, i, WIRE_TYPES_PEER), 0);
     wire_rx_t *rx = wire_rx_new (FX_CLUSTER, "n2", node);
     assert_non_null (rx);
     wire_rx_set_logger (rx, NULL, NULL);
@@ -243,17 +243,23 @@ test_member_may_not_request (void **state)
         assert_int_equal (fx_deliver (rx, &sealed, 0, &out, &reason), -1);
         assert_int_equal (reason, WIRE_REJECT_NOT_PERMITTED);
     }
-    //  ... while every consensus message passes
+    //  ... while every consensus message passes, and a beacon (broadcast)
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
-        if (!(WIRE_TYPES_CORE & WIRE_TYPE_BIT (type)))
+        if (!(WIRE_TYPES_PEER & WIRE_TYPE_BIT (type)))
             continue;
-        fx_msg (&msg, (wire_type_t) type, "n2", 7);
+        fx_msg (&msg, (wire_type_t) type, type == WIRE_BEACON ? "*" : "n2", 7);
         fx_stamp (&msg, FX_CLUSTER, "n3", FX_INCARNATION, (uint64_t) type);
         assert_int_equal (wire_seal (fx->keys [FX_N3], &msg, &sealed), 0);
         assert_int_equal (fx_deliver (rx, &sealed, 0, &out, &reason), 0);
     }
     assert_int_equal (wire_rx_rejected (rx, WIRE_REJECT_NOT_PERMITTED), 4);
-    assert_int_equal (wire_rx_accepted (rx), 7);
+    assert_int_equal (wire_rx_accepted (rx), 8);
+    //  A client's beacon is refused: only members publish them
+    fx_msg (&msg, WIRE_BEACON, "*", 7);
+    fx_stamp (&msg, FX_CLUSTER, FX_CLIENT, FX_CLIENT_INCARNATION, 99);
+    assert_int_equal (wire_seal (fx->client, &msg, &sealed), 0);
+    assert_int_equal (fx_deliver (rx, &sealed, 0, &out, &reason), -1);
+    assert_int_equal (reason, WIRE_REJECT_NOT_PERMITTED);
     //  A client with no types at all may send nothing
     assert_int_equal (wire_peers_set_types (node, FX_CLIENT_INDEX, 0), 0);
     wire_rx_t *closed = wire_rx_new (FX_CLUSTER, "n2", node);

@@ -136,6 +136,13 @@ test_vectors_verify_independently (void **state)
             assert_int_equal (out.heartbeat.lease_remaining_ms, 180);
             assert_int_equal (out.heartbeat.status.wire_accepted, 250);
         }
+        if (strcmp (name, "beacon-follower") == 0) {
+            assert_int_equal (out.type, WIRE_BEACON);
+            assert_string_equal (out.to, "*");
+            assert_int_equal (out.heartbeat.role, WIRE_FOLLOWER);
+            assert_string_equal (out.heartbeat.leader, "n2");
+            assert_false (out.heartbeat.has_lease);
+        }
         if (strcmp (name, "transfer-request") == 0) {
             assert_int_equal (out.type, WIRE_TRANSFER_REQ);
             assert_string_equal (out.from, "ops");
@@ -144,7 +151,7 @@ test_vectors_verify_independently (void **state)
         }
         vectors++;
     }
-    assert_int_equal (vectors, 10);
+    assert_int_equal (vectors, 11);
     wire_peers_destroy (&members);
     wire_peers_destroy (&clients);
     free (text);
@@ -167,7 +174,7 @@ test_document_quotes_vectors (void **state)
             fail_msg ("docs/PROTOCOL.md lacks the vector line '%s'", line);
         checked++;
     }
-    assert_true (checked >= 2 + 10 * 4);
+    assert_true (checked >= 2 + 11 * 4);
     free (doc);
     free (vectors);
 }

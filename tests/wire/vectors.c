@@ -1,5 +1,5 @@
 /*  vectors: see vectors.h. Seed 00 01 .. 1f signs every message: as
-    member "n1" of cluster "prod" in incarnation 5 (seq 1..9), except the
+    member "n1" of cluster "prod" in incarnation 5 (seq 1..10), except the
     transfer-request, which client "ops" sends as meshctl does (incarnation
     = a time of day in microseconds, seq 1). One key for both keeps the
     vectors short; in a cluster no two principals share a key.
@@ -48,6 +48,7 @@ s_message (int index, const char **name, wire_msg_t *msg)
         case 8: *name = "transfer-request";    type = WIRE_TRANSFER_REQ; to = "n1"; from = "ops";
                 incarnation = S_CLIENT_INCARNATION; seq = 1; break;
         case 9: *name = "transfer-reply";      type = WIRE_TRANSFER_RESP; to = "ops"; seq = 9; break;
+        case 10: *name = "beacon-follower";    type = WIRE_BEACON; break;
         default: return -1;
     }
     wire_msg_init (msg, type);
@@ -110,6 +111,14 @@ s_message (int index, const char **name, wire_msg_t *msg)
             msg->transfer_resp.outcome = WIRE_OUTCOME_ACCEPTED;
             msg->transfer_resp.has_leader = true;
             strcpy (msg->transfer_resp.leader, "n1");
+            break;
+        case 10:                //  A follower's periodic heartbeat, for monitors
+            hb->role = WIRE_FOLLOWER;
+            hb->has_leader = true;
+            strcpy (hb->leader, "n2");
+            hb->hb_ms = 1000200;
+            hb->has_status = true;
+            s_status (&hb->status);
             break;
         default:
             break;
