@@ -53,6 +53,8 @@ struct _core_t {
     int32_t transfer_to;                //  Transfer target, or CORE_NOBODY
     uint64_t transfer_deadline_ms;      //  Step down if the transfer has not happened
 
+    uint32_t resign_left;               //  Resignation announcements still to repeat
+
     //  Leader-change accounting: (term, leader) last known
     uint64_t known_term;
     int32_t known_leader;
@@ -373,6 +375,9 @@ s_become_follower (core_t *self, uint64_t term, int32_t leader, core_reason_t re
         //  (ForgetLeader) instead of waiting out a full timeout.
         s_reset_election_timer (self, now_ms);
         s_heartbeat (self, true, now_ms, update);
+        //  One lost message (a PUB drop) must not make followers wait out
+        //  T: repeat it on the next heartbeats, while we still follow.
+        self->resign_left = CORE_RESIGN_REPEATS;
     }
 }
 
@@ -470,6 +475,7 @@ core_become_leader (core_t *self, uint64_t now_ms, core_update_t *update)
     self->acked = 0;
     memset (self->ack_ms, 0, sizeof (self->ack_ms));
     self->transfer_to = CORE_NOBODY;
+    self->resign_left = 0;
     //  No lease yet: it comes from the first round a quorum acknowledges.
     lease_revoke (&self->lease);
     s_heartbeat (self, false, now_ms, update);
@@ -550,8 +556,12 @@ s_tick_leader (core_t *self, uint64_t now_ms, core_update_t *update)
 static void
 s_tick_other (core_t *self, uint64_t now_ms, core_update_t *update)
 {
-    if (now_ms >= self->heartbeat_deadline_ms)
-        s_heartbeat (self, false, now_ms, update);
+    if (now_ms >= self->heartbeat_deadline_ms) {
+        bool resign = self->resign_left > 0 && self->role == CORE_FOLLOWER;
+        if (self->resign_left)
+            self->resign_left--;
+        s_heartbeat (self, resign, now_ms, update);
+    }
     if (now_ms < self->election_deadline_ms)
         return;
     if (self->role != CORE_FOLLOWER)

@@ -63,6 +63,7 @@
 #define CORE_MSGS_MAX           (2 * CORE_MEMBERS_MAX + 4)
 #define CORE_TIMEOUT_MS_MIN     10
 #define CORE_TIMEOUT_MS_MAX     600000
+#define CORE_RESIGN_REPEATS     2               //  Resignation repeated on the next heartbeats
 
 //  Defaults, suited to a LAN
 #define CORE_HEARTBEAT_MS_DEFAULT       50
@@ -119,9 +120,10 @@ typedef struct {
     bool granted;               //  *_RESP: the answer
     bool transfer;              //  VOTE_REQ: a leadership transfer (ignores stickiness)
     bool resign;                //  HEARTBEAT: the one a leader sends as it steps
-                                //  down (role no longer leader), so that the
-                                //  node publishes it to consensus, not as a
-                                //  beacon; never set on periodic heartbeats.
+                                //  down (role no longer leader) and the next
+                                //  CORE_RESIGN_REPEATS, so that the node
+                                //  publishes them to consensus, not as beacons;
+                                //  never set on other heartbeats.
                                 //  The core does not read it on receive: a
                                 //  non-leader heartbeat from our leader is
                                 //  the resignation (ForgetLeader)
