@@ -38,6 +38,18 @@ def rss_kib(pid):
         return int(f.read().split()[1]) * PAGE // 1024
 
 
+def smaps_kib(pid):
+    """Pss and private (clean + dirty) KiB: RSS counts every shared library
+    page this process touched, which one host with one node does not share."""
+    fields = {}
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].endswith(":") and parts[1].isdigit():
+                fields[parts[0][:-1]] = int(parts[1])
+    return fields.get("Pss", 0), fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+
+
 def percentile(values, p):
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
@@ -115,9 +127,12 @@ def bench_idle(bindir, sizes, seconds, base_port):
             wall = time.monotonic() - start
             cpu = [(cpu_seconds(p) - b) / wall * 100.0 for p, b in zip(pids, before)]
             rss = [rss_kib(p) / 1024.0 for p in pids]
+            pss, private = zip(*[smaps_kib(p) for p in pids])
             print("%2d nodes: cold start to agreed leader %s; per node idle CPU mean %.2f %% "
-                  "(max %.2f %%) of a core, RSS mean %.1f MiB (max %.1f MiB) over %.0f s"
-                  % (n, cold, statistics.mean(cpu), max(cpu), statistics.mean(rss), max(rss), wall))
+                  "(max %.2f %%) of a core, RSS mean %.1f MiB (max %.1f MiB; PSS mean %.1f MiB, "
+                  "private mean %.1f MiB) over %.0f s"
+                  % (n, cold, statistics.mean(cpu), max(cpu), statistics.mean(rss), max(rss),
+                     statistics.mean(pss) / 1024.0, statistics.mean(private) / 1024.0, wall))
         finally:
             c.close()
         base_port += 3 * n + 10
