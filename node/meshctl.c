@@ -131,6 +131,25 @@ s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value)
     return 0;
 }
 
+//  A new key pair for id: DIR/ID.secret (0600), its public key into
+//  public_key. Returns 0, or EXIT_USAGE after printing why.
+static int
+s_new_identity (const char *dir, const char *id, uint8_t public_key [CLUSTER_KEY_BYTES])
+{
+    char path [PATH_MAX], err [KEYS_ERR_BYTES];
+    snprintf (path, sizeof path, "%s/%s.secret", dir, id);
+    keys_t *keys = keys_new ();
+    int rc = 0;
+    if (!keys || keys_save_secret (keys, path, err, sizeof err)) {
+        fprintf (stderr, "meshctl: %s\n", keys ? err : "cannot generate a key");
+        rc = EXIT_USAGE;
+    }
+    else
+        memcpy (public_key, keys_public (keys), CLUSTER_KEY_BYTES);
+    keys_destroy (&keys);
+    return rc;
+}
+
 static int
 s_cluster_init (int argc, char *argv [])
 {
@@ -241,7 +260,7 @@ s_cluster_init (int argc, char *argv [])
         cluster_destroy (&cluster);
         return EXIT_USAGE;
     }
-    char path [PATH_MAX], err [KEYS_ERR_BYTES];
+    char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/cluster.cfg", dir);
     if (access (path, F_OK) == 0) {
         fprintf (stderr, "meshctl: %s exists; refusing to overwrite a cluster\n", path);
@@ -251,15 +270,7 @@ s_cluster_init (int argc, char *argv [])
     int rc = 0;
     for (uint32_t k = 0; k < nodes && rc == 0; k++) {
         cluster_member_t *m = &cluster->members [k];
-        keys_t *keys = keys_new ();
-        snprintf (path, sizeof path, "%s/%s.secret", dir, m->id);
-        if (!keys || keys_save_secret (keys, path, err, sizeof err)) {
-            fprintf (stderr, "meshctl: %s\n", keys ? err : "cannot generate a key");
-            rc = EXIT_USAGE;
-        }
-        else
-            memcpy (m->public_key, keys_public (keys), CLUSTER_KEY_BYTES);
-        keys_destroy (&keys);
+        rc = s_new_identity (dir, m->id, m->public_key);
         snprintf (path, sizeof path, "%s/%s", dir, m->id);
         if (rc == 0 && mkdir (path, 0700) != 0 && errno != EEXIST) {
             fprintf (stderr, "meshctl: %s: %s\n", path, strerror (errno));
@@ -268,15 +279,7 @@ s_cluster_init (int argc, char *argv [])
     }
     for (uint32_t k = 0; k < clients && rc == 0; k++) {
         cluster_client_t *c = &cluster->clients [k];
-        keys_t *keys = keys_new ();
-        snprintf (path, sizeof path, "%s/%s.secret", dir, c->id);
-        if (!keys || keys_save_secret (keys, path, err, sizeof err)) {
-            fprintf (stderr, "meshctl: %s\n", keys ? err : "cannot generate a key");
-            rc = EXIT_USAGE;
-        }
-        else
-            memcpy (c->public_key, keys_public (keys), CLUSTER_KEY_BYTES);
-        keys_destroy (&keys);
+        rc = s_new_identity (dir, c->id, c->public_key);
     }
     snprintf (path, sizeof path, "%s/cluster.cfg", dir);
     if (rc == 0 && cluster_save (cluster, path) != 0) {
