@@ -23,6 +23,7 @@
 #define NODE_RECONNECT_MAX_MS   1000    //  Backoff cap: a restarted peer is found within 1 s
 #define NODE_DRAIN_MAX          64      //  Messages read per socket per wake-up
 #define NODE_WAIT_MAX_MS        1000    //  Longest sleep, whatever the core says
+#define NODE_MARKS_MS           1000    //  How often the replay marks are saved
 //  What a DEALER's monitor reports: its one connection came up or went away
 #define NODE_MONITOR_EVENTS     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED)
 
@@ -55,6 +56,7 @@ struct _node_t {
     metrics_t *metrics;                     //  NULL when off
     metrics_snapshot_t counters;            //  Our own counters, and the snapshot
     uint64_t next_deadline_ms;              //  When the core wants a tick
+    uint64_t marks_saved_ms;                //  When the replay marks were last saved
     bool verbose;
     bool failed;                            //  Persisting failed: stop now
     core_update_t update;                   //  Reused; large
@@ -192,6 +194,50 @@ s_sockets (node_t *self, char *err, size_t err_size)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  Replay marks: what the receive path accepted, kept across our restart
+
+//  Restore the marks saved by our previous run, so that messages captured
+//  before our restart are not accepted once more. A damaged marks file is
+//  reported and set aside: the protection it adds is defence in depth, and
+//  refusing to start over it would cost availability for nothing else.
+static void
+s_restore_marks (node_t *self)
+{
+    state_mark_t marks [STATE_MARKS_MAX];
+    char why [NODE_ERROR_MAX];
+    int count = state_marks_load (self->state, marks, STATE_MARKS_MAX, why, sizeof why);
+    if (count < 0) {
+        zsys_warning ("%s: %s; starting with empty replay windows", self->id, why);
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        int index = wire_peers_find (self->peers, marks [i].id, strlen (marks [i].id));
+        if (index >= 0)
+            wire_rx_restore (self->rx, (uint32_t) index, marks [i].incarnation, marks [i].seq);
+    }
+}
+
+static void
+s_save_marks (node_t *self, uint64_t now)
+{
+    state_mark_t marks [STATE_MARKS_MAX];
+    size_t count = 0;
+    for (uint32_t i = 0; i < wire_peers_size (self->peers) && count < STATE_MARKS_MAX; i++) {
+        uint64_t incarnation, seq;
+        if (wire_rx_peer_state (self->rx, i, &incarnation, &seq) == 0 && incarnation) {
+            snprintf (marks [count].id, sizeof marks [count].id, "%s", wire_peers_id (self->peers, i));
+            marks [count].incarnation = incarnation;
+            marks [count].seq = seq;
+            count++;
+        }
+    }
+    char why [NODE_ERROR_MAX];
+    if (state_marks_save (self->state, marks, count, why, sizeof why))
+        zsys_warning ("%s: %s", self->id, why);
+    self->marks_saved_ms = now;
+}
+
 node_t *
 node_new (const node_options_t *options, char *err, size_t err_size)
 {
@@ -279,6 +325,7 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         errmsg_set (err, err_size, "cannot start the wire layer");
         goto failed;
     }
+    s_restore_marks (self);
     if (s_sockets (self, err, err_size))
         goto failed;
 
@@ -695,10 +742,13 @@ node_run (node_t *self)
             if (now >= self->next_deadline_ms)
                 s_tick (self, now);
             s_publish_metrics (self, now);
+            if (now - self->marks_saved_ms >= NODE_MARKS_MS)
+                s_save_marks (self, now);
         }
     }
     if (self->failed)
         return 1;
+    s_save_marks (self, s_now ());
     zsys_info ("%s: stopped in term %llu as %s", self->id, (unsigned long long) core_term (self->core),
                core_role_name (core_role (self->core)));
     return 0;

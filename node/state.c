@@ -269,3 +269,96 @@ state_boot (state_t *self, char *err, size_t err_size)
     }
     return 0;
 }
+
+//  --------------------------------------------------------------------------
+//  Replay high-water marks. Layout, little-endian:
+//      0   magic "IMSHMARK"        8 bytes
+//      8   version (1)             u32
+//      12  count                   u32
+//      16  count entries: id length u8, id 64 bytes, incarnation u64, seq u64
+//      ..  BLAKE2b-128 of everything before it
+#define MARKS_MAGIC         "IMSHMARK"
+#define MARKS_ENTRY_BYTES   (1 + STATE_ID_MAX + 8 + 8)
+#define MARKS_BYTES_MAX     (16 + STATE_MARKS_MAX * MARKS_ENTRY_BYTES + 16)
+
+int
+state_marks_save (state_t *self, const state_mark_t *marks, size_t count,
+                  char *err, size_t err_size)
+{
+    if (count > STATE_MARKS_MAX)
+        return errmsg_set (err, err_size, "more than %d replay marks", STATE_MARKS_MAX);
+    uint8_t buffer [MARKS_BYTES_MAX];
+    memset (buffer, 0, sizeof buffer);
+    memcpy (buffer, MARKS_MAGIC, 8);
+    buffer [8] = 1;
+    buffer [12] = (uint8_t) count;
+    size_t at = 16;
+    for (size_t i = 0; i < count; i++) {
+        if (strlen (marks [i].id) > STATE_ID_MAX)
+            return errmsg_set (err, err_size, "replay mark id too long");
+        s_put_string (buffer + at, marks [i].id);
+        s_put64 (buffer + at + 1 + STATE_ID_MAX, marks [i].incarnation);
+        s_put64 (buffer + at + 1 + STATE_ID_MAX + 8, marks [i].seq);
+        at += MARKS_ENTRY_BYTES;
+    }
+    crypto_generichash (buffer + at, 16, buffer, at, NULL, 0);
+    at += 16;
+    char temp [STATE_PATH_MAX], path [STATE_PATH_MAX];
+    s_path (self, STATE_MARKS_FILE ".tmp", temp);
+    s_path (self, STATE_MARKS_FILE, path);
+    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errmsg_set (err, err_size, "%s: %s", temp, strerror (errno));
+    bool ok = write (fd, buffer, at) == (ssize_t) at;
+    close (fd);
+    if (!ok || rename (temp, path) != 0) {
+        unlink (temp);
+        return errmsg_set (err, err_size, "%s: cannot write replay marks", path);
+    }
+    return 0;
+}
+
+int
+state_marks_load (state_t *self, state_mark_t *marks, size_t max, char *err, size_t err_size)
+{
+    char path [STATE_PATH_MAX];
+    s_path (self, STATE_MARKS_FILE, path);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return errmsg_set (err, err_size, "%s: %s", path, strerror (errno));
+    }
+    uint8_t buffer [MARKS_BYTES_MAX + 1];
+    ssize_t size = read (fd, buffer, sizeof buffer);
+    close (fd);
+    if (size < 0)
+        return errmsg_set (err, err_size, "%s: %s", path, strerror (errno));
+    return state_marks_decode (buffer, (size_t) size, marks, max, path, err, err_size);
+}
+
+int
+state_marks_decode (const uint8_t *buffer, size_t size, state_mark_t *marks, size_t max,
+                    const char *path, char *err, size_t err_size)
+{
+    size_t count = size >= 16 ? buffer [12] : 0;
+    if (size < 32 || memcmp (buffer, MARKS_MAGIC, 8) != 0 || buffer [8] != 1
+    ||  buffer [9] || buffer [10] || buffer [11] || buffer [13] || buffer [14] || buffer [15]
+    ||  count > STATE_MARKS_MAX || size != 16 + count * MARKS_ENTRY_BYTES + 16)
+        return errmsg_set (err, err_size, "%s: not a replay marks file, or truncated", path);
+    uint8_t sum [16];
+    size_t body = size - 16;
+    crypto_generichash (sum, 16, buffer, body, NULL, 0);
+    if (sodium_memcmp (sum, buffer + body, 16) != 0)
+        return errmsg_set (err, err_size, "%s: checksum mismatch", path);
+    size_t loaded = 0;
+    for (size_t i = 0; i < count && loaded < max; i++) {
+        const uint8_t *entry = buffer + 16 + i * MARKS_ENTRY_BYTES;
+        if (s_get_string (entry, marks [loaded].id))
+            return errmsg_set (err, err_size, "%s: malformed id", path);
+        marks [loaded].incarnation = s_get64 (entry + 1 + STATE_ID_MAX);
+        marks [loaded].seq = s_get64 (entry + 1 + STATE_ID_MAX + 8);
+        loaded++;
+    }
+    return (int) loaded;
+}

@@ -52,4 +52,33 @@ int state_save (state_t *self, uint64_t term, const char *vote, char *err, size_
 //  before any signed message leaves.
 int state_boot (state_t *self, char *err, size_t err_size);
 
+//  --- Replay high-water marks ----------------------------------------------
+//  The receive path remembers, per sender, the newest (incarnation, seq)
+//  it accepted. Kept across our own restart, it stops messages captured
+//  before the restart from being accepted once more after it. They live in
+//  their own file, written atomically but without fsync: a crash loses at
+//  most the marks of the last interval, which reopens only that window.
+
+#define STATE_MARKS_FILE    "replay"
+#define STATE_MARKS_MAX     128
+
+typedef struct {
+    char id [STATE_ID_MAX + 1];     //  Sender (member or client id)
+    uint64_t incarnation;
+    uint64_t seq;
+} state_mark_t;
+
+//  Replace the marks file with count marks. Returns 0, or -1 with err.
+int state_marks_save (state_t *self, const state_mark_t *marks, size_t count,
+                      char *err, size_t err_size);
+
+//  Read up to max marks. Returns how many (0 when there is no file yet), or
+//  -1 with err if the file is corrupt or unreadable.
+int state_marks_load (state_t *self, state_mark_t *marks, size_t max, char *err, size_t err_size);
+
+//  Decode a marks file's size bytes (read from path) into up to max marks.
+//  Returns how many, or -1 with err. No I/O; the loader and the fuzzer use it.
+int state_marks_decode (const uint8_t *buffer, size_t size, state_mark_t *marks, size_t max,
+                        const char *path, char *err, size_t err_size);
+
 #endif

@@ -26,7 +26,7 @@ targets=("$@")
 build=${BUILD_DIR:-build-fuzz}
 jobs=${JOBS:-$(nproc)}
 
-declare -A max_len=([fuzz_rx]=4096 [fuzz_msg]=2048 [fuzz_head]=256 [fuzz_keyfile]=5000 [fuzz_cluster]=8192 [fuzz_state]=512)
+declare -A max_len=([fuzz_rx]=4096 [fuzz_msg]=2048 [fuzz_head]=256 [fuzz_keyfile]=5000 [fuzz_cluster]=8192 [fuzz_state]=1024)
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DMESH_FUZZ=ON \

@@ -29,7 +29,8 @@ s_teardown (void **state)
 {
     (void) state;
     char name [160];
-    const char *files [] = { STATE_FILE, STATE_FILE ".tmp", STATE_LOCK_FILE };
+    const char *files [] = { STATE_FILE, STATE_FILE ".tmp", STATE_LOCK_FILE,
+                             STATE_MARKS_FILE, STATE_MARKS_FILE ".tmp" };
     for (size_t i = 0; i < ARRAY_SIZE (files); i++) {
         snprintf (name, sizeof name, "%s/%s", dir, files [i]);
         unlink (name);
@@ -136,6 +137,57 @@ test_bad_files_are_errors_not_resets (void **state)
     state_destroy (&s);
 }
 
+//  Replay high-water marks survive a restart; a damaged file is an error.
+static void
+test_replay_marks (void **state)
+{
+    (void) state;
+    char err [256];
+    state_t *s = state_open (dir, "east", err, sizeof err);
+    assert_non_null (s);
+    state_mark_t marks [STATE_MARKS_MAX];
+    assert_int_equal (state_marks_load (s, marks, STATE_MARKS_MAX, err, sizeof err), 0);
+    state_mark_t saved [3] = {
+        { "n1", 4, 1000 }, { "n2", 1, 7 }, { "ops", 1735689600000000ULL, 1 }
+    };
+    assert_int_equal (state_marks_save (s, saved, 3, err, sizeof err), 0);
+    state_destroy (&s);
+    s = state_open (dir, "east", err, sizeof err);
+    assert_int_equal (state_marks_load (s, marks, STATE_MARKS_MAX, err, sizeof err), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal (marks [i].id, saved [i].id);
+        assert_int_equal (marks [i].incarnation, saved [i].incarnation);
+        assert_int_equal (marks [i].seq, saved [i].seq);
+    }
+    assert_int_equal (state_marks_load (s, marks, 2, err, sizeof err), 2);   //  Capped
+    //  Every flipped byte and every truncation is refused.
+    char path [160];
+    snprintf (path, sizeof path, "%s/" STATE_MARKS_FILE, dir);
+    uint8_t good [512];
+    int fd = open (path, O_RDONLY);
+    ssize_t size = read (fd, good, sizeof good);
+    close (fd);
+    assert_true (size > 32);
+    for (ssize_t at = 0; at < size; at += 3) {
+        uint8_t bad [512];
+        memcpy (bad, good, (size_t) size);
+        bad [at] ^= 0x40;
+        fd = open (path, O_WRONLY | O_TRUNC);
+        assert_int_equal (write (fd, bad, (size_t) size), size);
+        close (fd);
+        assert_int_equal (state_marks_load (s, marks, STATE_MARKS_MAX, err, sizeof err), -1);
+        fd = open (path, O_WRONLY | O_TRUNC);
+        assert_int_equal (write (fd, good, (size_t) at), at);
+        close (fd);
+        assert_int_equal (state_marks_load (s, marks, STATE_MARKS_MAX, err, sizeof err), -1);
+    }
+    state_mark_t too_long = { .incarnation = 1, .seq = 1 };
+    memset (too_long.id, 'x', STATE_ID_MAX);
+    assert_int_equal (state_marks_save (s, &too_long, 1, err, sizeof err), 0);
+    assert_int_equal (state_marks_save (s, saved, STATE_MARKS_MAX + 1, err, sizeof err), -1);
+    state_destroy (&s);
+}
+
 int
 main (void)
 {
@@ -143,6 +195,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_fresh_save_reopen, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_directory_is_locked, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_files_are_errors_not_resets, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_replay_marks, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 """A killed node restarted with its data dir rejoins as a follower without
 raising anyone's term; the same for the leader itself."""
+import os
 import time
 from harness import run, check, mono_ms
 
@@ -11,7 +12,18 @@ def test_restart(c):
     check(found, "no leader at start")
     leader, term = found
     follower = "n1" if leader != "n1" else "n2"
+    time.sleep(1.5)     # past one save of the replay marks
     c.kill(follower)
+    # The receive path's replay marks were saved (each second) before the
+    # kill, for every sender it heard: a follower hears only the leader
+    # (members do not subscribe to each other's beacons). Layout: 16-byte
+    # header (count at byte 12), 81 bytes per entry (id length, id), sum.
+    marks = os.path.join(c.dir, follower, "replay")
+    check(os.path.exists(marks), "no replay marks saved in %s" % marks)
+    data = open(marks, "rb").read()
+    check(data[:8] == b"IMSHMARK" and data[12] == 1 and len(data) == 16 + 81 + 16,
+          "expected one replay mark (the leader's), file has %d bytes" % len(data))
+    check(data[17:17 + data[16]].decode() == leader, "the mark is not the leader's")
     time.sleep(1)
     restarted = mono_ms()
     c.start(follower)
@@ -24,6 +36,8 @@ def test_restart(c):
     check(mine[-1]["incarnation"] == 2, "incarnation should be 2 after one restart")
     terms = {e["term"] for e in events}
     check(terms == {term}, "terms after restart: %s (expected only %d)" % (sorted(terms), term))
+    log = open(os.path.join(c.dir, follower + ".log")).read()
+    check("empty replay windows" not in log, "the replay marks were not restored")
     print("%s restarted: follower of %s, incarnation %d, terms seen %s"
           % (follower, leader, mine[-1]["incarnation"], sorted(terms)))
     code, status = c.status()
