@@ -1,24 +1,14 @@
-/*  metrics: Prometheus text over libmicrohttpd. See metrics.h.  */
+/*  metrics: Prometheus text over a ZeroMQ STREAM socket. See metrics.h.  */
 #define _POSIX_C_SOURCE 200809L
 #include "metrics.h"
-#include <microhttpd.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-struct _metrics_t {
-    struct MHD_Daemon *daemon;          //  Serves from its own thread
-    pthread_mutex_t lock;               //  Guards snapshot
-    metrics_snapshot_t snapshot;        //  Latest from the node thread
-    char node [64];                     //  Label value
-    uint16_t port;
-};
 
 //  Appends to a bounded buffer; remembers overflow instead of truncating
 //  silently.
@@ -101,91 +91,176 @@ metrics_render (const metrics_snapshot_t *s, const char *node, char *buffer, siz
     return text.overflow ? 0 : text.used;
 }
 
-static enum MHD_Result
-s_answer (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
-          const char *version, const char *upload_data, size_t *upload_data_size, void **state)
+//  --------------------------------------------------------------------------
+//  The server
+
+typedef struct {
+    bool used;
+    uint8_t id [METRICS_ID_BYTES_MAX];      //  ZMQ_STREAM peer id
+    size_t id_size;
+    char request [METRICS_REQUEST_BYTES_MAX];
+    size_t size;
+    uint64_t active_ms;                     //  Last byte received
+} s_client_t;
+
+struct _metrics_t {
+    zsock_t *stream;                        //  ZMQ_STREAM: raw TCP
+    metrics_snapshot_t snapshot;            //  Latest from the node loop
+    char node [64];                         //  Label value
+    uint16_t port;
+    uint64_t answered;
+    s_client_t clients [METRICS_CONNECTIONS_MAX];
+};
+
+//  Send frames [id][data] without blocking; a peer that does not read
+//  loses the answer, never stalls us.
+static void
+s_send_raw (metrics_t *self, const uint8_t *id, size_t id_size, const char *data, size_t size)
 {
-    (void) version; (void) upload_data; (void) state;
-    metrics_t *self = (metrics_t *) cls;
-    if (*upload_data_size)
-        return MHD_NO;          //  No request bodies here
-    unsigned int status = MHD_HTTP_OK;
-    char *page = (char *) malloc (METRICS_TEXT_BYTES_MAX);
-    if (!page)
-        return MHD_NO;
-    size_t length;
-    if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0) {
-        status = MHD_HTTP_METHOD_NOT_ALLOWED;
-        length = (size_t) snprintf (page, METRICS_TEXT_BYTES_MAX, "only GET\n");
-    }
+    void *socket = zsock_resolve (self->stream);
+    if (zmq_send (socket, id, id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int) id_size)
+        zmq_send (socket, data, size, ZMQ_DONTWAIT);
+}
+
+//  Closing a STREAM connection is sending it an empty frame.
+static void
+s_close (metrics_t *self, s_client_t *client)
+{
+    s_send_raw (self, client->id, client->id_size, "", 0);
+    client->used = false;
+}
+
+static s_client_t *
+s_client (metrics_t *self, const uint8_t *id, size_t id_size)
+{
+    for (int i = 0; i < METRICS_CONNECTIONS_MAX; i++)
+        if (self->clients [i].used && self->clients [i].id_size == id_size
+        &&  memcmp (self->clients [i].id, id, id_size) == 0)
+            return &self->clients [i];
+    return NULL;
+}
+
+static void
+s_answer (metrics_t *self, s_client_t *client)
+{
+    static char page [METRICS_TEXT_BYTES_MAX];
+    static char reply [METRICS_TEXT_BYTES_MAX + 256];
+    const char *status = "200 OK";
+    size_t length = 0;
+    char method [8] = "", path [64] = "", minor = 0;
+    //  "GET /metrics HTTP/1.1": method, one space, path, one space, version
+    if (sscanf (client->request, "%7[A-Z] %63[^ \r\n] HTTP/1.%c", method, path, &minor) != 3
+    ||  (minor != '0' && minor != '1'))
+        status = "400 Bad Request";
     else
-    if (strcmp (url, "/metrics") != 0) {
-        status = MHD_HTTP_NOT_FOUND;
-        length = (size_t) snprintf (page, METRICS_TEXT_BYTES_MAX, "see /metrics\n");
-    }
+    if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+        status = "405 Method Not Allowed";
+    else
+    if (strcmp (path, "/metrics") != 0)
+        status = "404 Not Found";
     else {
-        pthread_mutex_lock (&self->lock);
-        length = metrics_render (&self->snapshot, self->node, page, METRICS_TEXT_BYTES_MAX);
-        pthread_mutex_unlock (&self->lock);
-        if (length == 0) {
-            status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-            length = (size_t) snprintf (page, METRICS_TEXT_BYTES_MAX, "metrics page too large\n");
+        length = metrics_render (&self->snapshot, self->node, page, sizeof page);
+        if (length == 0)
+            status = "500 Internal Server Error";
+    }
+    if (strcmp (status, "200 OK") != 0)
+        length = (size_t) snprintf (page, sizeof page, "%s; see GET /metrics\n", status);
+    bool head = strcmp (method, "HEAD") == 0;
+    int n = snprintf (reply, sizeof reply,
+                      "HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n%.*s",
+                      status, length, head ? 0 : (int) length, page);
+    s_send_raw (self, client->id, client->id_size, reply, (size_t) n);
+    self->answered++;
+    s_close (self, client);
+}
+
+void
+metrics_handle (metrics_t *self, uint64_t now_ms)
+{
+    void *socket = zsock_resolve (self->stream);
+    for (int turn = 0; turn < 4 * METRICS_CONNECTIONS_MAX; turn++) {
+        uint8_t id [METRICS_ID_BYTES_MAX];
+        int id_size = zmq_recv (socket, id, sizeof id, ZMQ_DONTWAIT);
+        if (id_size < 0)
+            break;
+        char data [METRICS_REQUEST_BYTES_MAX];
+        int size = zmq_recv (socket, data, sizeof data, ZMQ_DONTWAIT);
+        if (id_size > (int) sizeof id || size < 0)
+            continue;                   //  Not a STREAM message we know
+        s_client_t *client = s_client (self, id, (size_t) id_size);
+        if (size == 0) {                //  Connected, or gone
+            if (client)
+                client->used = false;
+            else {
+                for (int i = 0; i < METRICS_CONNECTIONS_MAX && !client; i++)
+                    if (!self->clients [i].used)
+                        client = &self->clients [i];
+                if (!client) {          //  Full: refuse this one
+                    s_send_raw (self, id, (size_t) id_size, "", 0);
+                    continue;
+                }
+                *client = (s_client_t) { .used = true, .id_size = (size_t) id_size,
+                                         .active_ms = now_ms };
+                memcpy (client->id, id, (size_t) id_size);
+            }
+            continue;
         }
+        if (!client)
+            continue;
+        client->active_ms = now_ms;
+        if ((size_t) size > sizeof data || client->size + (size_t) size >= sizeof client->request) {
+            s_close (self, client);     //  Too long a request: drop it
+            continue;
+        }
+        memcpy (client->request + client->size, data, (size_t) size);
+        client->size += (size_t) size;
+        client->request [client->size] = 0;
+        if (strstr (client->request, "\r\n\r\n") || strstr (client->request, "\n\n"))
+            s_answer (self, client);
     }
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer (length, page, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free (page);
-        return MHD_NO;
-    }
-    MHD_add_response_header (response, "Content-Type", "text/plain; version=0.0.4");
-    enum MHD_Result rc = MHD_queue_response (connection, status, response);
-    MHD_destroy_response (response);
-    return rc;
+    for (int i = 0; i < METRICS_CONNECTIONS_MAX; i++)
+        if (self->clients [i].used && now_ms - self->clients [i].active_ms > METRICS_TIMEOUT_MS)
+            s_close (self, &self->clients [i]);
 }
 
 metrics_t *
 metrics_new (const char *address, const char *node, char *err, size_t err_size)
 {
-    char host [256];
+    char host [64];
     const char *colon = strrchr (address, ':');
-    if (!colon || (size_t) (colon - address) >= sizeof host || colon == address) {
+    if (!colon || colon == address || (size_t) (colon - address) >= sizeof host) {
         snprintf (err, err_size, "metrics address '%s' is not host:port", address);
         return NULL;
     }
     memcpy (host, address, (size_t) (colon - address));
     host [colon - address] = 0;
-    struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
-    struct addrinfo *info = NULL;
-    int rc = getaddrinfo (host, colon + 1, &hints, &info);
-    if (rc != 0 || !info) {
-        snprintf (err, err_size, "metrics address '%s': %s", address, gai_strerror (rc));
+    struct in_addr ip;
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    if (inet_pton (AF_INET, host, &ip) != 1 || *end || port < 0 || port > 65535 || end == colon + 1) {
+        snprintf (err, err_size, "metrics address '%s' is not IPv4-address:port", address);
         return NULL;
     }
-    struct sockaddr_in addr;
-    memcpy (&addr, info->ai_addr, sizeof addr);
-    freeaddrinfo (info);
-
     metrics_t *self = (metrics_t *) calloc (1, sizeof (metrics_t));
     if (!self)
         return NULL;
-    pthread_mutex_init (&self->lock, NULL);
     snprintf (self->node, sizeof self->node, "%s", node);
-    self->daemon = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, ntohs (addr.sin_port), NULL, NULL,
-        s_answer, self,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) METRICS_CONNECTIONS_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) METRICS_TIMEOUT_S,
-        MHD_OPTION_END);
-    if (!self->daemon) {
-        snprintf (err, err_size, "metrics: cannot listen on %s (in use, or not a local address)",
-                  address);
+    self->stream = zsock_new (ZMQ_STREAM);
+    if (self->stream) {
+        zsock_set_linger (self->stream, 0);
+        zsock_set_sndhwm (self->stream, 4 * METRICS_CONNECTIONS_MAX);
+    }
+    int bound = self->stream ? (port ? zsock_bind (self->stream, "tcp://%s:%ld", host, port)
+                                     : zsock_bind (self->stream, "tcp://%s:*", host))
+                             : -1;
+    if (bound == -1) {
+        snprintf (err, err_size, "metrics: cannot listen on %s: %s", address,
+                  zmq_strerror (zmq_errno ()));
         metrics_destroy (&self);
         return NULL;
     }
-    const union MHD_DaemonInfo *bound = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    self->port = bound ? bound->port : ntohs (addr.sin_port);
+    self->port = (uint16_t) bound;
     return self;
 }
 
@@ -193,11 +268,8 @@ void
 metrics_destroy (metrics_t **self_p)
 {
     if (self_p && *self_p) {
-        metrics_t *self = *self_p;
-        if (self->daemon)
-            MHD_stop_daemon (self->daemon);
-        pthread_mutex_destroy (&self->lock);
-        free (self);
+        zsock_destroy (&(*self_p)->stream);
+        free (*self_p);
         *self_p = NULL;
     }
 }
@@ -205,13 +277,23 @@ metrics_destroy (metrics_t **self_p)
 void
 metrics_update (metrics_t *self, const metrics_snapshot_t *snapshot)
 {
-    pthread_mutex_lock (&self->lock);
     self->snapshot = *snapshot;
-    pthread_mutex_unlock (&self->lock);
+}
+
+zsock_t *
+metrics_socket (metrics_t *self)
+{
+    return self->stream;
 }
 
 uint16_t
 metrics_port (const metrics_t *self)
 {
     return self->port;
+}
+
+uint64_t
+metrics_answered (const metrics_t *self)
+{
+    return self->answered;
 }

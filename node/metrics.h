@@ -1,17 +1,21 @@
 /*  metrics: the node's numbers in Prometheus text format over HTTP.
 
-    The node thread fills a metrics_snapshot_t once per loop turn and hands
-    it over with metrics_update; libmicrohttpd's own thread answers
-    GET /metrics from the latest snapshot under a mutex, so a slow or
-    hostile scraper never stalls consensus. The server listens on the
-    member's metrics address (host:port) only; anything but GET /metrics
-    gets 404 or 405. Connections are limited and time out.
+    The server is a ZeroMQ STREAM socket (raw TCP) that the node's own loop
+    polls: no thread, no lock, and no HTTP library (libmicrohttpd brought
+    gnutls and 2.5 MiB of resident pages with it). It speaks just enough
+    HTTP/1.x for a scraper: it reads a request up to its blank line (at
+    most METRICS_REQUEST_BYTES_MAX), answers GET /metrics with the latest
+    snapshot, anything else with 404, 405 or 400, and closes the
+    connection. Slots are limited and idle connections time out, so a slow
+    or hostile client costs a bounded amount and never blocks consensus:
+    every send is non-blocking.
 
     All names carry the prefix meshnode_ and the label node="<id>".
 */
 #ifndef MESH_METRICS_H
 #define MESH_METRICS_H
 
+#include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +23,9 @@
 #define METRICS_REASONS_MAX     16      //  Rejection reasons with a counter
 #define METRICS_TEXT_BYTES_MAX  8192    //  Rendered page limit
 #define METRICS_CONNECTIONS_MAX 16
-#define METRICS_TIMEOUT_S       5
+#define METRICS_TIMEOUT_MS      5000    //  Idle connections are closed after this
+#define METRICS_REQUEST_BYTES_MAX 2048  //  Longest request head we read
+#define METRICS_ID_BYTES_MAX    16      //  ZMQ_STREAM peer ids are 5 bytes
 
 typedef struct {
     uint64_t term;
@@ -50,7 +56,8 @@ typedef struct _metrics_t metrics_t;
 size_t metrics_render (const metrics_snapshot_t *snapshot, const char *node,
                        char *buffer, size_t size);
 
-//  Start serving on address (host:port). NULL with a message in err.
+//  Listen on address (host:port, an IP address; port 0 picks one). NULL
+//  with a message in err.
 metrics_t *metrics_new (const char *address, const char *node, char *err, size_t err_size);
 
 //  Stop serving; safe on NULL, sets *self_p to NULL.
@@ -59,7 +66,17 @@ void metrics_destroy (metrics_t **self_p);
 //  Publish a new snapshot (copied).
 void metrics_update (metrics_t *self, const metrics_snapshot_t *snapshot);
 
+//  The socket to poll; call metrics_handle when it is readable.
+zsock_t *metrics_socket (metrics_t *self);
+
+//  Read what clients sent and answer complete requests; close connections
+//  idle for METRICS_TIMEOUT_MS at now_ms. Never blocks.
+void metrics_handle (metrics_t *self, uint64_t now_ms);
+
 //  The port actually bound (useful with port 0 in tests).
 uint16_t metrics_port (const metrics_t *self);
+
+//  Requests answered so far (any status).
+uint64_t metrics_answered (const metrics_t *self);
 
 #endif

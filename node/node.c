@@ -336,6 +336,10 @@ node_new (const node_options_t *options, char *err, size_t err_size)
             errmsg_set (err, err_size, "%s", why);
             goto failed;
         }
+        if (zpoller_add (self->poller, metrics_socket (self->metrics))) {
+            errmsg_set (err, err_size, "metrics: cannot poll the socket");
+            goto failed;
+        }
     }
     self->counters.incarnation = state_incarnation (self->state);
     return self;
@@ -733,6 +737,9 @@ node_run (node_t *self)
         if (which == self->sub || which == self->router)
             s_receive (self, which);
         else
+        if (self->metrics && which == metrics_socket (self->metrics))
+            metrics_handle (self->metrics, s_now ());
+        else
         if (which)
             for (uint32_t i = 0; i < self->cluster->member_count; i++)
                 if (which == self->monitor [i])
@@ -742,8 +749,11 @@ node_run (node_t *self)
             if (now >= self->next_deadline_ms)
                 s_tick (self, now);
             s_publish_metrics (self, now);
-            if (now - self->marks_saved_ms >= NODE_MARKS_MS)
+            if (now - self->marks_saved_ms >= NODE_MARKS_MS) {
                 s_save_marks (self, now);
+                if (self->metrics)
+                    metrics_handle (self->metrics, now);    //  Idle connections time out
+            }
         }
     }
     if (self->failed)

@@ -9,7 +9,6 @@ packages=(
     libsodium-dev                             # Ed25519 signatures
     libmsgpack-dev                            # msgpack-c
     libcmocka-dev                             # unit-test framework
-    libmicrohttpd-dev                         # metrics over HTTP
     clang libclang-rt-14-dev                  # libFuzzer and sanitizer runtimes
     valgrind binutils                         # memcheck; nm/objdump for the purity check
     python3                                   # small test helpers

@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testing.h"
 #include "metrics.h"
+#include <czmq.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -57,29 +59,61 @@ test_render_page (void **state)
     assert_int_equal (metrics_render (&s, "n1", page, 100), 0);
 }
 
-//  One HTTP/1.0 request; returns the status code, copies the body.
-static int
-s_http (uint16_t port, const char *request, char *body, size_t body_size)
+//  One raw request to port from a thread of its own, while the test's
+//  thread plays the node loop and pumps the server.
+typedef struct {
+    uint16_t port;
+    const char *request;
+    size_t request_size;
+    int status;                     //  HTTP status, 0 if none
+    char body [16384];
+    volatile bool done;
+} s_call_t;
+
+static void *
+s_client (void *arg)
 {
+    s_call_t *call = (s_call_t *) arg;
     int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (call->port) };
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    assert_int_equal (connect (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-    assert_int_equal (write (fd, request, strlen (request)), (ssize_t) strlen (request));
-    char reply [16384];
+    char reply [20000];
     size_t used = 0;
-    ssize_t n;
-    while ((n = read (fd, reply + used, sizeof reply - 1 - used)) > 0)
-        used += (size_t) n;
-    close (fd);
+    if (fd >= 0 && connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0
+    &&  write (fd, call->request, call->request_size) == (ssize_t) call->request_size) {
+        ssize_t n;
+        while ((n = read (fd, reply + used, sizeof reply - 1 - used)) > 0)
+            used += (size_t) n;
+    }
+    if (fd >= 0)
+        close (fd);
     reply [used] = 0;
-    int status = 0;
-    sscanf (reply, "HTTP/1.%*d %d", &status);
+    sscanf (reply, "HTTP/1.%*d %d", &call->status);
     const char *start = strstr (reply, "\r\n\r\n");
-    snprintf (body, body_size, "%s", start ? start + 4 : "");
-    return status;
+    snprintf (call->body, sizeof call->body, "%s", start ? start + 4 : "");
+    call->done = true;
+    return NULL;
 }
+
+static int
+s_http (metrics_t *m, const char *request, size_t size, char *body, size_t body_size)
+{
+    s_call_t call = { .port = metrics_port (m), .request = request, .request_size = size };
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_client, &call), 0);
+    zpoller_t *poller = zpoller_new (metrics_socket (m), NULL);
+    int64_t until = zclock_mono () + 10000;
+    while (!call.done && zclock_mono () < until) {
+        zpoller_wait (poller, 20);
+        metrics_handle (m, (uint64_t) zclock_mono ());
+    }
+    zpoller_destroy (&poller);
+    pthread_join (thread, NULL);
+    snprintf (body, body_size, "%s", call.body);
+    return call.status;
+}
+
+#define S_REQUEST(text) text, strlen (text)
 
 static void
 test_http_server (void **state)
@@ -89,27 +123,86 @@ test_http_server (void **state)
     metrics_t *m = metrics_new ("127.0.0.1:0", "n2", err, sizeof err);
     if (!m)
         fail_msg ("%s", err);
-    uint16_t port = metrics_port (m);
-    assert_true (port > 0);
+    assert_true (metrics_port (m) > 0);
     metrics_snapshot_t s = s_sample ();
     metrics_update (m, &s);
     char body [16384];
-    assert_int_equal (s_http (port, "GET /metrics HTTP/1.0\r\n\r\n", body, sizeof body), 200);
+    assert_int_equal (s_http (m, S_REQUEST ("GET /metrics HTTP/1.0\r\n\r\n"), body, sizeof body), 200);
     assert_non_null (strstr (body, "meshnode_term{node=\"n2\"} 12\n"));
     s.term = 13;
     metrics_update (m, &s);
-    assert_int_equal (s_http (port, "GET /metrics HTTP/1.0\r\n\r\n", body, sizeof body), 200);
+    assert_int_equal (s_http (m, S_REQUEST ("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), body, sizeof body), 200);
     assert_non_null (strstr (body, "meshnode_term{node=\"n2\"} 13\n"));
-    assert_int_equal (s_http (port, "GET / HTTP/1.0\r\n\r\n", body, sizeof body), 404);
-    assert_int_equal (s_http (port, "DELETE /metrics HTTP/1.0\r\n\r\n", body, sizeof body), 405);
-    //  Not HTTP: refused or closed, never a page.
-    assert_int_not_equal (s_http (port, "garbage\r\n\r\n", body, sizeof body), 200);
+    assert_int_equal (s_http (m, S_REQUEST ("GET / HTTP/1.0\r\n\r\n"), body, sizeof body), 404);
+    assert_int_equal (s_http (m, S_REQUEST ("DELETE /metrics HTTP/1.0\r\n\r\n"), body, sizeof body), 405);
+    assert_int_equal (s_http (m, S_REQUEST ("garbage\r\n\r\n"), body, sizeof body), 400);
+    assert_int_equal (s_http (m, S_REQUEST ("GET /metrics HTTP/2.0\r\n\r\n"), body, sizeof body), 400);
+    //  A request longer than the cap is dropped, not answered.
+    static char huge [METRICS_REQUEST_BYTES_MAX * 3];
+    memset (huge, 'A', sizeof huge);
+    memcpy (huge, "GET /", 5);
+    assert_int_equal (s_http (m, huge, sizeof huge, body, sizeof body), 0);
+    //  And the server still answers afterwards.
+    assert_int_equal (s_http (m, S_REQUEST ("GET /metrics HTTP/1.0\r\n\r\n"), body, sizeof body), 200);
+    assert_int_equal (metrics_answered (m), 7);
     metrics_destroy (&m);
     assert_null (m);
 
     assert_null (metrics_new ("no-port", "n2", err, sizeof err));
     assert_non_null (strstr (err, "host:port"));
     assert_null (metrics_new ("256.1.1.1:9100", "n2", err, sizeof err));
+    assert_null (metrics_new ("example.org:9100", "n2", err, sizeof err));
+    assert_null (metrics_new ("127.0.0.1:70000", "n2", err, sizeof err));
+}
+
+//  A client that connects and says nothing is closed after the timeout,
+//  and connections beyond the slot limit are refused, not queued.
+static void
+test_idle_and_excess_connections (void **state)
+{
+    (void) state;
+    char err [256];
+    metrics_t *m = metrics_new ("127.0.0.1:0", "n3", err, sizeof err);
+    assert_non_null (m);
+    int fds [METRICS_CONNECTIONS_MAX + 4];
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (metrics_port (m)) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    for (size_t i = 0; i < ARRAY_SIZE (fds); i++) {
+        fds [i] = socket (AF_INET, SOCK_STREAM, 0);
+        assert_int_equal (connect (fds [i], (struct sockaddr *) &addr, sizeof addr), 0);
+    }
+    zpoller_t *poller = zpoller_new (metrics_socket (m), NULL);
+    uint64_t now = 1000000;
+    for (int i = 0; i < 50; i++) {
+        zpoller_wait (poller, 10);
+        metrics_handle (m, now);
+    }
+    //  The extra ones were closed by the server: reading gives EOF.
+    int closed = 0;
+    for (size_t i = 0; i < ARRAY_SIZE (fds); i++) {
+        char byte;
+        struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+        setsockopt (fds [i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (read (fds [i], &byte, 1) == 0)
+            closed++;
+    }
+    assert_int_equal (closed, 4);
+    //  Time passes: every idle connection is closed.
+    metrics_handle (m, now + METRICS_TIMEOUT_MS + 1);
+    for (int i = 0; i < 20; i++) {
+        zpoller_wait (poller, 10);
+        metrics_handle (m, now + METRICS_TIMEOUT_MS + 1);
+    }
+    closed = 0;
+    for (size_t i = 0; i < ARRAY_SIZE (fds); i++) {
+        char byte;
+        if (read (fds [i], &byte, 1) == 0)
+            closed++;
+        close (fds [i]);
+    }
+    assert_int_equal (closed, (int) ARRAY_SIZE (fds));
+    zpoller_destroy (&poller);
+    metrics_destroy (&m);
 }
 
 int
@@ -118,6 +211,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_render_page),
         cmocka_unit_test (test_http_server),
+        cmocka_unit_test (test_idle_and_excess_connections),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
