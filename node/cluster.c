@@ -5,6 +5,7 @@
 #include "msg.h"
 #include <czmq.h>
 #include <sodium.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -66,6 +67,21 @@ s_public_key (const char *value, uint8_t key [CLUSTER_KEY_BYTES])
     ||  length != CLUSTER_KEY_BYTES)
         return -1;
     return 0;
+}
+
+//  The metrics endpoint listens on an IPv4 address (metrics.h), so the
+//  host part of host:port must be one; checked here to name the entry.
+static bool
+s_ipv4_host (const char *hostport)
+{
+    char host [64];
+    const char *colon = strrchr (hostport, ':');
+    if (!colon || (size_t) (colon - hostport) >= sizeof host)
+        return false;
+    memcpy (host, hostport, (size_t) (colon - hostport));
+    host [colon - hostport] = 0;
+    struct in_addr address;
+    return inet_pton (AF_INET, host, &address) == 1;
 }
 
 static int
@@ -167,9 +183,9 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
         else
         if (streq (name, "metrics")) {
             bit = 8;
-            if (!s_endpoint_valid (value, false))
-                return errmsg_set (err, err_size, "%s: members/%s/metrics: '%s' is not host:port",
-                                source, id, value);
+            if (!s_endpoint_valid (value, false) || !s_ipv4_host (value))
+                return errmsg_set (err, err_size, "%s: members/%s/metrics: '%s' is not "
+                                   "IPv4-address:port", source, id, value);
             snprintf (member->metrics, sizeof (member->metrics), "%s", value);
         }
         else

@@ -220,6 +220,7 @@ test_bad_files_name_the_entry (void **state)
         { "tcp://127.0.0.1:7202", "tcp://127.0.0.1:99999", "members/n2/rpc" },
         { "tcp://127.0.0.1:7202", "tcp://127.0.0.1", "members/n2/rpc" },
         { "\"127.0.0.1:9101\"", "\"127.0.0.1\"", "members/n1/metrics" },
+        { "\"127.0.0.1:9101\"", "\"localhost:9101\"", "members/n1/metrics: 'localhost:9101' is not IPv4" },
         { KEY2, KEY1, "members/n2: same public_key as members/n1" },
         { KEY2, "fc51cd8e", "members/n2/public_key" },
         { KEY2, "zz51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "members/n2/public_key" },
