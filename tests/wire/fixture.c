@@ -224,3 +224,18 @@ fx_unhex (const char *hex, uint8_t *data, size_t cap)
     }
     return (int) (len / 2);
 }
+
+int
+fx_setup (void **state)
+{
+    *state = fx_new ();
+    return *state ? 0 : -1;
+}
+
+int
+fx_teardown (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    fx_destroy (&fx);
+    return 0;
+}

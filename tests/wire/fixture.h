@@ -45,6 +45,10 @@ fx_t *fx_new (void);
 //  Tear it down; safe on NULL.
 void fx_destroy (fx_t **self_p);
 
+//  cmocka group setup and teardown: a fresh fixture in *state.
+int fx_setup (void **state);
+int fx_teardown (void **state);
+
 //  Fill seed with first, first+1, ... first+31.
 void fx_seed (uint8_t seed [32], uint8_t first);
 

@@ -12,20 +12,6 @@
 #include "coremap.h"
 #include "fixture.h"
 
-static int
-s_setup (void **state)
-{
-    *state = fx_new ();
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fx_t *fx = (fx_t *) *state;
-    fx_destroy (&fx);
-    return 0;
-}
 
 //  What the receiver's core should see of what the sender's core sent.
 static void
@@ -270,11 +256,11 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_every_core_type, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_beacon_is_not_core, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_mapping_failures, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_clients_are_not_members, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_into_a_real_core, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_every_core_type, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_beacon_is_not_core, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_mapping_failures, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_clients_are_not_members, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_into_a_real_core, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

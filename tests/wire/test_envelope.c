@@ -263,20 +263,6 @@ test_dealer_router_tcp (void **state)
     zsock_destroy (&router);
 }
 
-static int
-s_setup (void **state)
-{
-    *state = fx_new ();
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fx_t *fx = (fx_t *) *state;
-    fx_destroy (&fx);
-    return 0;
-}
 
 int
 main (void)
@@ -284,10 +270,10 @@ main (void)
     zsys_init ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_head_format_and_parse),
-        cmocka_unit_test_setup_teardown (test_zmsg_and_bounded_recv, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_zmsg_and_bounded_recv, fx_setup, fx_teardown),
         cmocka_unit_test (test_socket_limits),
-        cmocka_unit_test_setup_teardown (test_pub_sub_tcp, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_dealer_router_tcp, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_pub_sub_tcp, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_dealer_router_tcp, fx_setup, fx_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();

@@ -903,6 +903,31 @@ test_encode_refuses_invalid (void **state)
     msg.heartbeat.has_leader = false;
     assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), 0);
 
+    //  Pre-vote rounds: 0 is never a round id
+    fx_msg (&good, WIRE_PREVOTE_REQ, "n2", 7);
+    fx_stamp (&good, FX_CLUSTER, "n1", 3, 1);
+    assert_int_equal (wire_msg_encode (&good, body, sizeof (body), &size), 0);
+    msg = good; msg.prevote_req.round = 0;
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    fx_msg (&good, WIRE_PREVOTE_RESP, "n2", 7);
+    fx_stamp (&good, FX_CLUSTER, "n1", 3, 2);
+    assert_int_equal (wire_msg_encode (&good, body, sizeof (body), &size), 0);
+    msg = good; msg.prevote_resp.round = 0;
+    assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), -1);
+    //  ...and a body without the round, or with round 0, does not decode.
+    static const uint8_t no_round [] = {
+        0x88, 0x00, 0x01, 0x01, 0xa4, 'p', 'r', 'o', 'd', 0x02, 0x03,
+        0x03, 0xa2, 'n', '1', 0x04, 0xa2, 'n', '2', 0x05, 0x08, 0x06, 0x05, 0x07, 0x2a
+    };
+    static const uint8_t round_zero [] = {
+        0x89, 0x00, 0x01, 0x01, 0xa4, 'p', 'r', 'o', 'd', 0x02, 0x03,
+        0x03, 0xa2, 'n', '1', 0x04, 0xa2, 'n', '2', 0x05, 0x08, 0x06, 0x05, 0x07, 0x2a,
+        0x1b, 0x00
+    };
+    wire_msg_t decoded;
+    assert_int_equal (wire_msg_decode (no_round, sizeof (no_round), &decoded, NULL), WIRE_MALFORMED);
+    assert_int_equal (wire_msg_decode (round_zero, sizeof (round_zero), &decoded, NULL), WIRE_MALFORMED);
+
     //  Transfer messages
     fx_msg (&good, WIRE_TRANSFER_REQ, "n1", 7);
     fx_stamp (&good, FX_CLUSTER, FX_CLIENT, FX_CLIENT_INCARNATION, 1);

@@ -109,20 +109,6 @@ s_seal (fx_t *fx, int from, wire_type_t type, const char *to, wire_msg_t *msg, w
     assert_int_equal (wire_tx_seal (fx->tx [from], msg, sealed), 0);
 }
 
-static int
-s_setup (void **state)
-{
-    *state = fx_new ();
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fx_t *fx = (fx_t *) *state;
-    fx_destroy (&fx);
-    return 0;
-}
 
 //  --------------------------------------------------------------------------
 
@@ -1061,33 +1047,33 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_accepts_every_type, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_client_requests, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_member_may_not_request, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_client_forged_and_unknown, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_client_replay, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_principal_table, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_zmsg_sub_and_router, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_body_byte_flips, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_sig_byte_flips, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_head_byte_flips, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_wrong_key, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_unknown_sender, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_signature_length, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_signature_moved, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_wrong_recipient, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_head_body_mismatch, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_replay_and_reorder, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_incarnations, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_restore_high_water_mark, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_frame_count, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_oversize, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_msgpack_bombs, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_deep_nesting, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_unsupported_version, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_ancillary_field_accepted, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_rate_limited_log, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_constructor_and_names, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_accepts_every_type, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_client_requests, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_member_may_not_request, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_client_forged_and_unknown, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_client_replay, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_principal_table, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_zmsg_sub_and_router, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_body_byte_flips, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_sig_byte_flips, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_head_byte_flips, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_wrong_key, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_unknown_sender, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_signature_length, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_signature_moved, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_wrong_recipient, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_head_body_mismatch, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_replay_and_reorder, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_incarnations, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_restore_high_water_mark, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_frame_count, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_oversize, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_msgpack_bombs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_deep_nesting, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_unsupported_version, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_ancillary_field_accepted, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_rate_limited_log, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_constructor_and_names, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
