@@ -737,8 +737,11 @@ node_run (node_t *self)
         if (which == self->sub || which == self->router)
             s_receive (self, which);
         else
-        if (self->metrics && which == metrics_socket (self->metrics))
+        if (self->metrics && which == metrics_socket (self->metrics)) {
+            //  The snapshot is built only when a scraper asks, not per turn.
+            s_publish_metrics (self, s_now ());
             metrics_handle (self->metrics, s_now ());
+        }
         else
         if (which)
             for (uint32_t i = 0; i < self->cluster->member_count; i++)
@@ -748,7 +751,6 @@ node_run (node_t *self)
             now = s_now ();
             if (now >= self->next_deadline_ms)
                 s_tick (self, now);
-            s_publish_metrics (self, now);
             if (now - self->marks_saved_ms >= NODE_MARKS_MS) {
                 s_save_marks (self, now);
                 if (self->metrics)
