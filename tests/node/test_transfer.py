@@ -37,15 +37,42 @@ def test_transfer(c):
     def claims_since(t_ms):
         return sorted({(e["term"], e["node"]) for e in c.watcher.since(t_ms) if e["role"] == "leader"})
 
+    def all_logs():
+        text = ""
+        for node in c.ids():
+            path = os.path.join(d, node + ".log")
+            if os.path.exists(path):
+                text += open(path).read()
+        return text
+
+    def transfer_candidacies():
+        """Candidacies started by TimeoutNow, in every node's log."""
+        return sum(1 for l in all_logs().splitlines() if "-> candidate" in l and "(transfer)" in l)
+
     def refused(to, client, expect, label):
         before = mono_ms()
+        candidacies = transfer_candidacies()
         code, out, err, took = transfer(to, client)
         check(code == 2, "%s: exit %d, expected 2 (%s)" % (label, code, err))
         check(expect in err, "%s: %r lacks %r" % (label, err, expect))
         check(out == "", "%s: printed %r" % (label, out))
         time.sleep(1)
+        # The refused request must not move leadership: no TimeoutNow may
+        # have started a candidacy. On a loaded machine (sanitizers,
+        # parallel tests) a leader starved for longer than T may still lose
+        # its quorum (CheckQuorum) meanwhile; that change is the protocol's,
+        # not the request's, and is reported as such.
+        check(transfer_candidacies() == candidacies, "%s: a transfer started a candidacy" % label)
         claims = claims_since(before - 300)
-        check(claims == [(lead_term, lead)], "%s: leadership moved: %s" % (label, claims))
+        if claims != [(state["term"], state["lead"])]:
+            reasons = [l for l in all_logs().splitlines()
+                       if "(check-quorum)" in l or "(election-timeout)" in l]
+            check(reasons, "%s: leadership moved without a timeout: %s" % (label, claims))
+            found, _ = c.wait_leader(5000)
+            check(found, "%s: no leader after a change under load" % label)
+            state["lead"], state["term"] = found
+            print("note %-33s: leadership moved under load (%s), not by the request"
+                  % (label, reasons[-1].split("(")[-1].rstrip(")")))
         print("ok  %-34s -> exit 2 in %.0f ms: %s" % (label, took, err))
 
     c.watch()
@@ -79,6 +106,7 @@ def test_transfer(c):
     check(handover < 1000, "handover took %.0f ms, not under 1 s" % handover)
     check(c.leader() == (target, term + 1), "not stable after the transfer: %s" % (c.leader(),))
     lead, lead_term = target, term + 1
+    state = {"lead": lead, "term": lead_term}
 
     # To the leader itself: done already, nothing changes
     before = mono_ms()
@@ -91,20 +119,24 @@ def test_transfer(c):
 
     # Refused: not a member; not permitted; a target that stopped answering
     refused("n9", "ops", "unknown-target", "transfer to a non-member")
-    other = [n for n in c.ids() if n not in (lead, old)][0]
+    other = [n for n in c.ids() if n not in (state["lead"], lead, old)][0]
     refused(other, "viewer", "not-permitted", "client without may_transfer")
     c.kill(other)
     time.sleep(2 * c.timing["election_timeout_ms"] / 1000.0 + 0.2)
     refused(other, "ops", "unreachable-target", "transfer to a killed member")
 
-    # One log line per request, with its outcome, on the leader
-    log = open(os.path.join(d, lead + ".log")).read()
+    # One log line per request, with its outcome, on the leader that
+    # answered it (the one that led at the time)
+    log = all_logs()
     for who, to, outcome in (("ops", lead, "accepted"), ("ops", "n9", "unknown-target"),
                              ("viewer", other, "not-permitted"), ("ops", other, "unreachable-target")):
+        #  The earlier handover to this same node was also "accepted", by the
+        #  old leader in the term before: count only requests in later terms.
         lines = [l for l in log.splitlines()
                  if "transfer request from %s " % who in l and " to %s in term" % to in l
-                 and ": %s;" % outcome in l]
-        check(len(lines) == 1, "%s log: %d lines for %s -> %s %s" % (lead, len(lines), who, to, outcome))
+                 and ": %s;" % outcome in l
+                 and int(l.split(" in term ")[1].split(":")[0]) >= lead_term]
+        check(len(lines) == 1, "logs: %d lines for %s -> %s %s" % (len(lines), who, to, outcome))
     log = open(os.path.join(d, old + ".log")).read()
     check(sum(1 for l in log.splitlines() if "transfer request from ops " in l
               and " to %s in term %d: accepted;" % (target, term) in l) == 1,
@@ -134,7 +166,7 @@ def test_transfer(c):
     lines_after = sum(open(os.path.join(d, n + ".log")).read().count("transfer request")
                       for n in c.ids())
     check(lines_after == lines_before, "a bad invocation reached a node")
-    check(c.leader() == (lead, lead_term), "leadership moved during the refusals")
+    check(c.leader() == (state["lead"], state["term"]), "leadership moved during the bad invocations")
 
 
 run(test_transfer, 5, 21600, name="transfer")
