@@ -1,17 +1,23 @@
 /*  sign: domain-separated detached Ed25519. See sign.h for the contract.
 
     libsodium signs one contiguous buffer, so the domain prefix and the
-    body are joined in a stack buffer. The copy costs far less than the
+    body are joined in one buffer. The copy costs far less than the
     signature arithmetic, and it keeps the signed input exactly what the
     documentation says, with no prehash variant (Ed25519ph) involved.
+
+    The buffer is on the stack for the bodies the wire sends today and on
+    the heap above that. It is deliberately not a static _Thread_local
+    array: static TLS is copied into every thread of the process, and
+    libzmq starts two, so a 64 KiB pair of them cost 384 KiB of resident
+    memory per node for buffers only the main thread ever used.
 */
 #include "sign.h"
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
-//  Bodies are small (wire caps them far lower); the cap keeps the stack
-//  buffer bounded whatever a caller passes.
-#define S_INPUT_BYTES_MAX   (SIGN_DOMAIN_BYTES + SIGN_BODY_BYTES_MAX)
+//  Bodies up to this size are joined on the stack (wire caps them lower).
+#define S_STACK_INPUT_BYTES (SIGN_DOMAIN_BYTES + 2048)
 
 _Static_assert (sizeof (SIGN_DOMAIN) == SIGN_DOMAIN_BYTES, "domain includes its NUL");
 _Static_assert (SIGN_BYTES == crypto_sign_BYTES, "Ed25519 signature size");
@@ -25,15 +31,20 @@ sign_init (void)
     return sodium_init () < 0 ? -1 : 0;
 }
 
-//  Build the signing input; returns its length.
-static size_t
-s_input (uint8_t *input, const uint8_t *body, size_t body_size)
+//  Build the signing input in local if it fits, else on the heap; returns
+//  the buffer (local, or one the caller frees), or NULL if out of memory.
+static uint8_t *
+s_input (uint8_t local [S_STACK_INPUT_BYTES], const uint8_t *body, size_t body_size)
 {
-    //  sizeof includes the terminating NUL, which is part of the prefix.
+    size_t input_size = SIGN_DOMAIN_BYTES + body_size;
+    uint8_t *input = input_size <= S_STACK_INPUT_BYTES ? local : malloc (input_size);
+    if (!input)
+        return NULL;
+    //  The terminating NUL is part of the prefix.
     memcpy (input, SIGN_DOMAIN, SIGN_DOMAIN_BYTES);
     if (body_size)
         memcpy (input + SIGN_DOMAIN_BYTES, body, body_size);
-    return SIGN_DOMAIN_BYTES + body_size;
+    return input;
 }
 
 int
@@ -42,9 +53,14 @@ sign_detached (const keys_t *keys, const uint8_t *body, size_t body_size,
 {
     if (body_size > SIGN_BODY_BYTES_MAX)
         return -1;
-    static _Thread_local uint8_t input [S_INPUT_BYTES_MAX];
-    size_t input_size = s_input (input, body, body_size);
-    crypto_sign_detached (sig, NULL, input, input_size, keys_secret (keys));
+    uint8_t local [S_STACK_INPUT_BYTES];
+    uint8_t *input = s_input (local, body, body_size);
+    if (!input)
+        return -1;
+    crypto_sign_detached (sig, NULL, input, SIGN_DOMAIN_BYTES + body_size,
+                          keys_secret (keys));
+    if (input != local)
+        free (input);
     return 0;
 }
 
@@ -54,7 +70,13 @@ sign_verify (const uint8_t public_key [KEYS_PUBLIC_BYTES], const uint8_t *body,
 {
     if (body_size > SIGN_BODY_BYTES_MAX)
         return -1;
-    static _Thread_local uint8_t input [S_INPUT_BYTES_MAX];
-    size_t input_size = s_input (input, body, body_size);
-    return crypto_sign_verify_detached (sig, input, input_size, public_key) == 0 ? 0 : -1;
+    uint8_t local [S_STACK_INPUT_BYTES];
+    uint8_t *input = s_input (local, body, body_size);
+    if (!input)
+        return -1;
+    int rc = crypto_sign_verify_detached (sig, input, SIGN_DOMAIN_BYTES + body_size,
+                                          public_key);
+    if (input != local)
+        free (input);
+    return rc == 0 ? 0 : -1;
 }

@@ -34,7 +34,7 @@
 int sign_init (void);
 
 //  Sign SIGN_DOMAIN || 0x00 || body with keys into sig. Returns 0, or -1 if
-//  body is longer than SIGN_BODY_BYTES_MAX.
+//  body is longer than SIGN_BODY_BYTES_MAX (or, above 2 KiB, memory runs out).
 int sign_detached (const keys_t *keys, const uint8_t *body, size_t body_size,
                    uint8_t sig [SIGN_BYTES]);
 

@@ -100,6 +100,36 @@ test_failures (void **state)
     keys_destroy (&other);
 }
 
+//  Bodies past the stack buffer take the heap path: the signed input must
+//  be the same domain || body as for small ones, at every size up to the cap.
+static void
+test_large_bodies (void **state)
+{
+    (void) state;
+    uint8_t seed [32];
+    fx_seed (seed, 3);
+    keys_t *keys = keys_new_from_seed (seed);
+    static uint8_t body [SIGN_BODY_BYTES_MAX];
+    static uint8_t input [SIGN_DOMAIN_BYTES + SIGN_BODY_BYTES_MAX];
+    for (size_t i = 0; i < sizeof (body); i++)
+        body [i] = (uint8_t) (i * 31 + 7);
+    const size_t sizes [] = { 2047, 2048, 2049, 4096, 30000, SIGN_BODY_BYTES_MAX };
+    for (size_t k = 0; k < sizeof (sizes) / sizeof (sizes [0]); k++) {
+        size_t size = sizes [k];
+        uint8_t sig [SIGN_BYTES], raw [SIGN_BYTES];
+        assert_int_equal (sign_detached (keys, body, size, sig), 0);
+        memcpy (input, SIGN_DOMAIN, SIGN_DOMAIN_BYTES);
+        memcpy (input + SIGN_DOMAIN_BYTES, body, size);
+        crypto_sign_detached (raw, NULL, input, SIGN_DOMAIN_BYTES + size, keys_secret (keys));
+        assert_memory_equal (sig, raw, SIGN_BYTES);
+        assert_int_equal (sign_verify (keys_public (keys), body, size, sig), 0);
+        body [size - 1] ^= 1;
+        assert_int_equal (sign_verify (keys_public (keys), body, size, sig), -1);
+        body [size - 1] ^= 1;
+    }
+    keys_destroy (&keys);
+}
+
 int
 main (void)
 {
@@ -107,6 +137,7 @@ main (void)
         cmocka_unit_test (test_rfc8032_vector),
         cmocka_unit_test (test_domain_separation),
         cmocka_unit_test (test_failures),
+        cmocka_unit_test (test_large_bodies),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
