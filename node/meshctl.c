@@ -28,6 +28,7 @@
 #include "msg.h"
 #include "peers.h"
 #include "rx.h"
+#include "state.h"
 #include "tx.h"
 #include "watch.h"
 #include <czmq.h>
@@ -66,6 +67,8 @@ static const char *usage_text =
     "      [--timeout-ms MS]            until ID leads (default 3000 ms); prints the\n"
     "                                   new leader and term; exit 1 not done in time,\n"
     "                                   2 refused (the reason is printed)\n"
+    "  state --cluster FILE --data DIR  a node's durable term, vote and incarnation\n"
+    "                                   (read-only; safe while the node runs), JSON\n"
     "\n"
     "Exit codes: 0 ok, 1 no leader or not done in time, 2 bad arguments or files\n"
     "or refused, 3 split brain.\n";
@@ -399,9 +402,11 @@ s_print_view_json (const cluster_t *cluster, uint32_t member, const watch_view_t
         fprintf (out, "\"lease_ms\":null,");
     if (v->has_lease_expiry)
         fprintf (out, "\"lease_expiry_mono_ms\":%llu,", (unsigned long long) v->lease_expiry_ms);
-    fprintf (out, "\"storm\":%s,\"incarnation\":%llu,\"seq\":%llu,\"recv_mono_ms\":%llu}",
+    fprintf (out, "\"storm\":%s,\"incarnation\":%llu,\"seq\":%llu,\"sent_mono_ms\":%llu,"
+             "\"recv_mono_ms\":%llu}",
              v->storm ? "true" : "false", (unsigned long long) v->incarnation,
-             (unsigned long long) v->seq, (unsigned long long) v->recv_ms);
+             (unsigned long long) v->seq, (unsigned long long) v->sent_ms,
+             (unsigned long long) v->recv_ms);
 }
 
 static const char *
@@ -868,6 +873,72 @@ done:
     return rc;
 }
 
+//  --------------------------------------------------------------------------
+//  state: what a node has promised on disk, for operators and auditors
+
+static int
+s_state (int argc, char *argv [])
+{
+    static struct option longopts [] = {
+        { "cluster", required_argument, NULL, 'c' },
+        { "data", required_argument, NULL, 'd' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *cluster_path = NULL, *data = NULL;
+    int option;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'c': cluster_path = optarg; break;
+            case 'd': data = optarg; break;
+            case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
+            default:  return s_usage_error ("unknown option %s", argv [optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return s_usage_error ("unexpected argument '%s'", argv [optind]);
+    if (!cluster_path || !data)
+        return s_usage_error ("state needs --cluster FILE and --data DIR%s", "");
+    cluster_t *cluster = s_load_cluster (cluster_path);
+    if (!cluster)
+        return EXIT_USAGE;
+    //  Read the record directly rather than through state_open: that would
+    //  take the node's lock and could create files in its directory.
+    char path [4200];
+    snprintf (path, sizeof path, "%s/%s", data, STATE_FILE);
+    int rc = EXIT_USAGE;
+    uint8_t record [STATE_RECORD_BYTES + 1];
+    FILE *file = fopen (path, "rb");
+    if (!file && errno == ENOENT) {
+        //  A node that never started has promised nothing.
+        printf ("{\"term\":0,\"vote\":null,\"incarnation\":0,\"exists\":false}\n");
+        rc = 0;
+    }
+    else
+    if (!file)
+        fprintf (stderr, "meshctl: %s: %s\n", path, strerror (errno));
+    else {
+        size_t size = fread (record, 1, sizeof record, file);
+        fclose (file);
+        uint64_t term = 0, incarnation = 0;
+        char vote [STATE_ID_MAX + 1] = "";
+        char err [CLUSTER_ERROR_MAX];
+        if (state_decode (record, size, cluster->id, &term, vote, &incarnation, path, err, sizeof err))
+            fprintf (stderr, "meshctl: %s\n", err);
+        else {
+            printf ("{\"term\":%llu,\"vote\":", (unsigned long long) term);
+            if (*vote)
+                printf ("\"%s\"", vote);         //  Ids are [A-Za-z0-9._-]: no escaping
+            else
+                printf ("null");
+            printf (",\"incarnation\":%llu,\"exists\":true}\n", (unsigned long long) incarnation);
+            rc = 0;
+        }
+    }
+    cluster_destroy (&cluster);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -892,5 +963,7 @@ main (int argc, char *argv [])
         return s_snapshot (argc, argv, true);
     if (streq (command, "transfer"))
         return s_transfer (argc, argv);
+    if (streq (command, "state"))
+        return s_state (argc, argv);
     return s_usage_error ("unknown command '%s'", command);
 }

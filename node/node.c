@@ -518,6 +518,8 @@ s_step (node_t *self, core_event_t *event)
     if (update->persist) {
         char why [NODE_ERROR_MAX];
         const char *vote = update->voted_for == CORE_NOBODY ? "" : s_member_id (self, update->voted_for);
+        bool new_vote = *vote && (state_term (self->state) != update->term
+                                  || strcmp (state_vote (self->state), vote) != 0);
         if (state_save (self->state, update->term, vote, why, sizeof why)) {
             //  Sending now could grant a vote the disk does not know of.
             zsys_error ("%s: cannot persist term %llu: %s; stopping without sending",
@@ -525,6 +527,11 @@ s_step (node_t *self, core_event_t *event)
             self->failed = true;
             return rc;
         }
+        //  One line per durable vote: with the role changes it lets anyone
+        //  (and the nemesis checker) audit one-vote-per-term across restarts.
+        if (new_vote)
+            zsys_info ("%s: voted for %s in term %llu (persisted)", self->id, vote,
+                       (unsigned long long) update->term);
     }
     s_log_changes (self, update, before, leader_before);
     for (size_t i = 0; i < update->msg_count; i++)

@@ -100,7 +100,7 @@ watch_next (watch_t *self, int timeout_ms)
             .seen = true, .recv_ms = now, .term = wire.term, .role = (int) hb->role,
             .has_lease = hb->has_lease, .lease_ms = hb->lease_remaining_ms,
             .has_lease_expiry = hb->has_lease_expiry, .lease_expiry_ms = hb->lease_expiry_ms,
-            .storm = hb->storm, .incarnation = wire.incarnation, .seq = wire.seq
+            .sent_ms = hb->hb_ms, .storm = hb->storm, .incarnation = wire.incarnation, .seq = wire.seq
         };
         if (hb->has_leader)
             snprintf (view->leader, sizeof view->leader, "%s", hb->leader);

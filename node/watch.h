@@ -30,6 +30,7 @@ typedef struct {
     uint64_t lease_ms;                  //  Remaining at receipt
     bool has_lease_expiry;
     uint64_t lease_expiry_ms;           //  Sender's CLOCK_MONOTONIC
+    uint64_t sent_ms;                   //  Sender's CLOCK_MONOTONIC at send (hb_ms)
     bool storm;
     uint64_t incarnation;
     uint64_t seq;
