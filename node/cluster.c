@@ -6,6 +6,7 @@
 #include <czmq.h>
 #include <sodium.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -70,18 +71,26 @@ s_public_key (const char *value, uint8_t key [CLUSTER_KEY_BYTES])
 }
 
 //  The metrics endpoint listens on an IPv4 address (metrics.h), so the
-//  host part of host:port must be one; checked here to name the entry.
+//  host part of host:port must be one, or a host name (resolved when the
+//  node starts, resolve.h); checked here to name the entry.
 static bool
 s_ipv4_host (const char *hostport)
 {
     char host [64];
     const char *colon = strrchr (hostport, ':');
-    if (!colon || (size_t) (colon - hostport) >= sizeof host)
+    if (!colon || colon == hostport || (size_t) (colon - hostport) >= sizeof host)
         return false;
     memcpy (host, hostport, (size_t) (colon - hostport));
     host [colon - hostport] = 0;
     struct in_addr address;
-    return inet_pton (AF_INET, host, &address) == 1;
+    if (inet_pton (AF_INET, host, &address) == 1)
+        return true;
+    //  A host name (RFC 1123 letters, digits, hyphens, dots), never an
+    //  IPv6 literal or anything a shell or URL would read differently
+    for (const char *c = host; *c; c++)
+        if (!isalnum ((unsigned char) *c) && *c != '-' && *c != '.')
+            return false;
+    return isalpha ((unsigned char) host [0]) || isdigit ((unsigned char) host [0]);
 }
 
 static int
@@ -185,7 +194,7 @@ s_parse_member (cluster_t *self, zconfig_t *section, const char *source,
             bit = 8;
             if (!s_endpoint_valid (value, false) || !s_ipv4_host (value))
                 return errmsg_set (err, err_size, "%s: members/%s/metrics: '%s' is not "
-                                   "IPv4-address:port", source, id, value);
+                                   "IPv4-address:port or host-name:port", source, id, value);
             snprintf (member->metrics, sizeof (member->metrics), "%s", value);
         }
         else

@@ -32,6 +32,7 @@
 #include "tx.h"
 #include "watch.h"
 #include <czmq.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -56,6 +57,11 @@ static const char *usage_text =
     "      [--id CLUSTER]               P+2(K-1)+1, metrics P+2N+(K-1); --clients N\n"
     "      [--clients N]                (default 1): clients ops, ops2.. with\n"
     "                                   may_transfer = 1 and keys DIR/ops.secret..\n"
+    "  cluster-init DIR --hosts H1,H2,.. one member per host (host names or IPv4\n"
+    "      [--base-port P] [--weights ..] addresses; ids are the host names if they\n"
+    "      [--id CLUSTER] [--clients N]  are valid ids, else n1..nN); ports P, P+1,\n"
+    "                                   P+2 on every host; a bundle per host DIR/ID/\n"
+    "                                   (cluster.cfg, node.secret) and DIR/DEPLOY.txt\n"
     "  watch --cluster FILE [--json]    live view from the signed heartbeat stream;\n"
     "                                   --json: one object per verified heartbeat\n"
     "  status --cluster FILE [--json]   one snapshot and the verdict; exit 0 one leader\n"
@@ -134,13 +140,12 @@ s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value)
     return 0;
 }
 
-//  A new key pair for id: DIR/ID.secret (0600), its public key into
+//  A new key pair: the secret key into path (0600), its public key into
 //  public_key. Returns 0, or EXIT_USAGE after printing why.
 static int
-s_new_identity (const char *dir, const char *id, uint8_t public_key [CLUSTER_KEY_BYTES])
+s_new_identity (const char *path, uint8_t public_key [CLUSTER_KEY_BYTES])
 {
-    char path [PATH_MAX], err [KEYS_ERR_BYTES];
-    snprintf (path, sizeof path, "%s/%s.secret", dir, id);
+    char err [KEYS_ERR_BYTES];
     keys_t *keys = keys_new ();
     int rc = 0;
     if (!keys || keys_save_secret (keys, path, err, sizeof err)) {
@@ -153,6 +158,101 @@ s_new_identity (const char *dir, const char *id, uint8_t public_key [CLUSTER_KEY
     return rc;
 }
 
+#define S_HOST_MAX  63      //  A host name or IPv4 address in --hosts
+
+//  Split --hosts into host; each a host name (letters, digits, '-', '.')
+//  or an IPv4 address, at most 64, no repeats. Returns the count, or -1
+//  after printing why.
+static int
+s_parse_hosts (const char *hosts, char host [CORE_MEMBERS_MAX][S_HOST_MAX + 1])
+{
+    int count = 0;
+    const char *h = hosts;
+    while (true) {
+        size_t len = strcspn (h, ",");
+        if (count == CORE_MEMBERS_MAX)
+            return s_usage_error ("--hosts: at most 64 hosts, not '%s'", hosts);
+        if (len == 0 || len > S_HOST_MAX)
+            return s_usage_error ("--hosts '%s': an empty or over-long host", hosts);
+        memcpy (host [count], h, len);
+        host [count][len] = 0;
+        if (strspn (host [count], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != len
+        ||  !isalnum ((unsigned char) host [count][0]))
+            return s_usage_error ("--hosts: '%s' is not a host name or IPv4 address", host [count]);
+        for (int i = 0; i < count; i++)
+            if (strcmp (host [i], host [count]) == 0)
+                return s_usage_error ("--hosts: '%s' appears twice (one member per host)", host [count]);
+        count++;
+        h += len;
+        if (!*h)
+            return count;
+        h++;
+    }
+}
+
+//  DIR/DEPLOY.txt: how to put each bundle on its host and start it.
+static int
+s_write_deploy (const cluster_t *cluster, const char *dir, uint64_t base)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/DEPLOY.txt", dir);
+    FILE *out = fopen (path, "w");
+    if (!out) {
+        fprintf (stderr, "meshctl: %s: %s\n", path, strerror (errno));
+        return EXIT_USAGE;
+    }
+    fprintf (out,
+        "incidentmesh cluster '%s': %u hosts, one member each.\n"
+        "\n"
+        "Each host gets its bundle: %s/ID/cluster.cfg and %s/ID/node.secret\n"
+        "(the cluster file is the same everywhere; the key is that host's only).\n"
+        "Keep %s/ops.secret (the operators' client key) off the nodes.\n"
+        "\n"
+        "Before you start: every host name below must resolve, on every host, to\n"
+        "that host's address (DNS or /etc/hosts; Debian maps a host's own name to\n"
+        "127.0.1.1 in /etc/hosts, which would bind the node to loopback: meshnode\n"
+        "warns if it does). Allow TCP %llu (heartbeat) and %llu (rpc) between the\n"
+        "hosts, and %llu (metrics) from your Prometheus.\n"
+        "\n",
+        cluster->id, cluster->member_count, dir, dir, dir,
+        (unsigned long long) base, (unsigned long long) base + 1, (unsigned long long) base + 2);
+    for (uint32_t k = 0; k < cluster->member_count; k++) {
+        const char *id = cluster->members [k].id;
+        const char *host = cluster->members [k].heartbeat + 6;     //  after tcp://
+        int host_len = (int) (strrchr (host, ':') - host);
+        fprintf (out,
+            "== %s (%.*s)\n"
+            "  scp -r %s/%s root@%.*s:/root/incidentmesh-bundle\n"
+            "  scp incidentmesh_*.deb root@%.*s:/root/\n"
+            "  ssh root@%.*s\n"
+            "  apt install /root/incidentmesh_*.deb    # creates the user incidentmesh and the unit\n"
+            "  install -m 0640 -o root -g incidentmesh /root/incidentmesh-bundle/cluster.cfg /etc/incidentmesh/cluster.cfg\n"
+            "  install -m 0600 -o root -g root /root/incidentmesh-bundle/node.secret /etc/incidentmesh/node.secret\n"
+            "  rm -r /root/incidentmesh-bundle\n"
+            "  systemctl enable --now meshnode\n"
+            "\n",
+            id, host_len, host, dir, id, host_len, host, host_len, host, host_len, host);
+    }
+    fprintf (out,
+        "Then, from any host with the cluster file:\n"
+        "  meshctl status --cluster /etc/incidentmesh/cluster.cfg\n"
+        "  meshctl watch --cluster /etc/incidentmesh/cluster.cfg\n"
+        "The node takes its member id from its key (no --id), its data lives in\n"
+        "/var/lib/incidentmesh, and it reports ready to systemd once it has read its\n"
+        "state and joined the heartbeat stream (docs/OPERATIONS.md).\n");
+    int rc = fclose (out) == 0 ? 0 : EXIT_USAGE;
+    if (rc == 0) {
+        printf ("%s/cluster.cfg: cluster '%s' of %u hosts; bundles:", dir, cluster->id,
+                cluster->member_count);
+        for (uint32_t k = 0; k < cluster->member_count; k++)
+            printf (" %s/%s/", dir, cluster->members [k].id);
+        printf ("\nhow to deploy them: %s\n", path);
+    }
+    else
+        fprintf (stderr, "meshctl: cannot write %s\n", path);
+    return rc;
+}
+
 static int
 s_cluster_init (int argc, char *argv [])
 {
@@ -162,10 +262,13 @@ s_cluster_init (int argc, char *argv [])
         { "weights", required_argument, NULL, 'w' },
         { "id", required_argument, NULL, 'i' },
         { "clients", required_argument, NULL, 'C' },
+        { "hosts", required_argument, NULL, 'H' },
         { NULL, 0, NULL, 0 }
     };
     uint64_t nodes = 0, base = 7100, clients = 1;
-    const char *weights = NULL, *cluster_id = "local";
+    const char *weights = NULL, *cluster_id = "local", *hosts = NULL;
+    char host [CORE_MEMBERS_MAX][S_HOST_MAX + 1];
+    uint32_t host_count = 0;
     int option;
     optind = 1;
     while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
@@ -184,14 +287,24 @@ s_cluster_init (int argc, char *argv [])
                 if (s_parse_uint (optarg, 0, CLUSTER_CLIENTS_MAX, &clients))
                     return s_usage_error ("--clients must be 0..64, not '%s'", optarg);
                 break;
+            case 'H': hosts = optarg; break;
             case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
             default:  return s_usage_error ("unknown option %s", argv [optind - 1]);
         }
     }
     if (optind + 1 != argc)
         return s_usage_error ("cluster-init takes exactly one DIR%s", "");
+    if (hosts) {
+        int count = s_parse_hosts (hosts, host);
+        if (count < 0)
+            return EXIT_USAGE;
+        if (nodes && nodes != (uint64_t) count)
+            return s_usage_error ("--nodes disagrees with the %s hosts of --hosts", hosts);
+        host_count = (uint32_t) count;
+        nodes = host_count;
+    }
     if (!nodes)
-        return s_usage_error ("--nodes is required%s", "");
+        return s_usage_error ("--nodes or --hosts is required%s", "");
     if (!wire_cluster_valid (cluster_id, strlen (cluster_id)))
         return s_usage_error ("--id '%s' must be 1..64 of A-Z a-z 0-9 . _ -", cluster_id);
     if (base + 3 * nodes > 65535)
@@ -206,9 +319,18 @@ s_cluster_init (int argc, char *argv [])
     cluster->storm_threshold = STORM_THRESHOLD_DEFAULT;
     cluster->member_count = (uint32_t) nodes;
     const char *w = weights;
+    //  Hosts are members' ids when every one of them can be (an operator
+    //  then reads "leader host2"), else all are n1..nN.
+    bool host_ids = host_count > 0;
+    for (uint32_t k = 0; k < host_count; k++)
+        if (strlen (host [k]) > CLUSTER_MEMBER_ID_MAX || !wire_id_valid (host [k], strlen (host [k])))
+            host_ids = false;
     for (uint32_t k = 0; k < nodes; k++) {
         cluster_member_t *m = &cluster->members [k];
-        snprintf (m->id, sizeof m->id, "n%u", k + 1);
+        if (host_ids)
+            snprintf (m->id, sizeof m->id, "%.32s", host [k]);     //  Checked to fit above
+        else
+            snprintf (m->id, sizeof m->id, "n%u", k + 1);
         m->weight = 1;
         if (weights) {
             char item [16];
@@ -233,6 +355,14 @@ s_cluster_init (int argc, char *argv [])
                 cluster_destroy (&cluster);
                 return s_usage_error ("--weights '%s' needs exactly one weight per node", weights);
             }
+        }
+        if (host_count) {
+            //  One member per host: every host uses the same three ports
+            snprintf (m->heartbeat, sizeof m->heartbeat, "tcp://%.63s:%llu", host [k],
+                      (unsigned long long) base);
+            snprintf (m->rpc, sizeof m->rpc, "tcp://%.63s:%llu", host [k], (unsigned long long) base + 1);
+            snprintf (m->metrics, sizeof m->metrics, "%.63s:%llu", host [k], (unsigned long long) base + 2);
+            continue;
         }
         uint64_t port = base + 2 * k;
         snprintf (m->heartbeat, sizeof m->heartbeat, "tcp://127.0.0.1:%llu", (unsigned long long) port);
@@ -271,23 +401,45 @@ s_cluster_init (int argc, char *argv [])
         return EXIT_USAGE;
     }
     int rc = 0;
+    //  Local: DIR/nK.secret and the data directory DIR/nK/. Hosts: a bundle
+    //  directory DIR/ID/ per host (its key as node.secret; the cluster file
+    //  is copied in below); data lives where the unit puts it.
     for (uint32_t k = 0; k < nodes && rc == 0; k++) {
         cluster_member_t *m = &cluster->members [k];
-        rc = s_new_identity (dir, m->id, m->public_key);
+        char key_path [PATH_MAX];
         snprintf (path, sizeof path, "%s/%s", dir, m->id);
-        if (rc == 0 && mkdir (path, 0700) != 0 && errno != EEXIST) {
+        if (mkdir (path, 0700) != 0 && errno != EEXIST) {
             fprintf (stderr, "meshctl: %s: %s\n", path, strerror (errno));
             rc = EXIT_USAGE;
+            break;
         }
+        if (host_count)
+            snprintf (key_path, sizeof key_path, "%s/%s/node.secret", dir, m->id);
+        else
+            snprintf (key_path, sizeof key_path, "%s/%s.secret", dir, m->id);
+        rc = s_new_identity (key_path, m->public_key);
     }
     for (uint32_t k = 0; k < clients && rc == 0; k++) {
         cluster_client_t *c = &cluster->clients [k];
-        rc = s_new_identity (dir, c->id, c->public_key);
+        snprintf (path, sizeof path, "%s/%s.secret", dir, c->id);
+        rc = s_new_identity (path, c->public_key);
     }
     snprintf (path, sizeof path, "%s/cluster.cfg", dir);
     if (rc == 0 && cluster_save (cluster, path) != 0) {
         fprintf (stderr, "meshctl: cannot write %s\n", path);
         rc = EXIT_USAGE;
+    }
+    for (uint32_t k = 0; k < host_count && rc == 0; k++) {
+        snprintf (path, sizeof path, "%s/%s/cluster.cfg", dir, cluster->members [k].id);
+        if (cluster_save (cluster, path) != 0) {
+            fprintf (stderr, "meshctl: cannot write %s\n", path);
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc == 0 && host_count) {
+        rc = s_write_deploy (cluster, dir, base);
+        cluster_destroy (&cluster);
+        return rc;
     }
     if (rc == 0) {
         printf ("%s: cluster '%s' of %llu nodes\n", path, cluster->id, (unsigned long long) nodes);

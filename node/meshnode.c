@@ -1,6 +1,6 @@
 /*  meshnode: one member of an incidentmesh cluster.
 
-    meshnode --cluster FILE --id ID --key SECRET_KEY_FILE --data DIR
+    meshnode --cluster FILE --key SECRET_KEY_FILE --data DIR [--id ID]
              [--metrics HOST:PORT] [--verbose]
 
     Exit codes: 0 after a clean stop (SIGTERM/SIGINT), 1 on a runtime
@@ -17,14 +17,15 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "usage: meshnode --cluster FILE --id ID --key SECRET_KEY_FILE --data DIR [options]\n"
+        "usage: meshnode --cluster FILE --key SECRET_KEY_FILE --data DIR [options]\n"
         "\n"
         "Runs one member of an incidentmesh cluster: elects and follows one leader,\n"
         "publishes a signed heartbeat every interval, serves metrics.\n"
         "\n"
         "  --cluster FILE     the cluster file (ZPL), the same on every host\n"
-        "  --id ID            this member's id in the cluster file\n"
         "  --key FILE         this member's secret key (mode 0600; meshctl keygen)\n"
+        "  --id ID            this member's id in the cluster file (default: the\n"
+        "                     member whose public_key matches --key)\n"
         "  --data DIR         durable state: term, vote, incarnation (created 0700)\n"
         "  --metrics H:P      serve Prometheus metrics on H:P (overrides the cluster\n"
         "                     file's members/ID/metrics; \"\" turns them off)\n"
@@ -72,7 +73,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "meshnode: unexpected argument '%s' (see --help)\n", argv [optind]);
         return 2;
     }
-    const char *missing = !options.cluster_path ? "--cluster" : !options.id ? "--id"
+    const char *missing = !options.cluster_path ? "--cluster"
                         : !options.key_path ? "--key" : !options.data_dir ? "--data" : NULL;
     if (missing) {
         fprintf (stderr, "meshnode: %s is required (see --help)\n", missing);

@@ -1,6 +1,7 @@
 /*  metrics: Prometheus text over a ZeroMQ STREAM socket. See metrics.h.  */
 #define _POSIX_C_SOURCE 200809L
 #include "metrics.h"
+#include "resolve.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -235,11 +236,17 @@ metrics_new (const char *address, const char *node, char *err, size_t err_size)
     }
     memcpy (host, address, (size_t) (colon - address));
     host [colon - address] = 0;
-    struct in_addr ip;
     char *end;
     long port = strtol (colon + 1, &end, 10);
-    if (inet_pton (AF_INET, host, &ip) != 1 || *end || port < 0 || port > 65535 || end == colon + 1) {
-        snprintf (err, err_size, "metrics address '%s' is not IPv4-address:port", address);
+    if (*end || port < 0 || port > 65535 || end == colon + 1) {
+        snprintf (err, err_size, "metrics address '%s' is not host:port", address);
+        return NULL;
+    }
+    //  A host name binds to the first of its IPv4 addresses here, as the
+    //  node's other endpoints do (resolve.h).
+    char addresses [RESOLVE_ADDRESSES_MAX][INET_ADDRSTRLEN], why [256];
+    if (resolve_ipv4 (host, addresses, 1, why, sizeof why) < 0) {
+        snprintf (err, err_size, "metrics address '%s': %s", address, why);
         return NULL;
     }
     metrics_t *self = (metrics_t *) calloc (1, sizeof (metrics_t));
@@ -251,8 +258,8 @@ metrics_new (const char *address, const char *node, char *err, size_t err_size)
         zsock_set_linger (self->stream, 0);
         zsock_set_sndhwm (self->stream, 4 * METRICS_CONNECTIONS_MAX);
     }
-    int bound = self->stream ? (port ? zsock_bind (self->stream, "tcp://%s:%ld", host, port)
-                                     : zsock_bind (self->stream, "tcp://%s:*", host))
+    int bound = self->stream ? (port ? zsock_bind (self->stream, "tcp://%s:%ld", addresses [0], port)
+                                     : zsock_bind (self->stream, "tcp://%s:*", addresses [0]))
                              : -1;
     if (bound == -1) {
         snprintf (err, err_size, "metrics: cannot listen on %s: %s", address,

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "peers.h"
+#include "resolve.h"
 #include "rx.h"
 #include "state.h"
 #include "tx.h"
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <systemd/sd-daemon.h>
 
 #define NODE_DEALER_HWM         64      //  Per peer: enough for a burst, not a backlog
 #define NODE_RECONNECT_MS       100     //  First reconnect attempt to a lost peer
@@ -68,13 +70,44 @@ s_now (void)
     return (uint64_t) zclock_mono ();
 }
 
+//  Bind endpoint. libzmq binds only to addresses and interface names, but
+//  a cluster file for several hosts names them (tcp://host1:7100) so that
+//  every peer connects by name: when the host part is a name, we bind to
+//  the first of its addresses that is ours. A name that resolves to a
+//  loopback address (Debian's /etc/hosts maps the host's own name to
+//  127.0.1.1) is bound but warned about: peers on other hosts cannot reach it.
 static int
 s_bind (zsock_t *sock, const char *endpoint, const char *what, char *err, size_t err_size)
 {
-    if (zsock_bind (sock, "%s", endpoint) == -1)
+    if (zsock_bind (sock, "%s", endpoint) != -1)
+        return 0;
+    int error = zmq_errno ();
+    char host [CLUSTER_ENDPOINT_MAX + 1], why [NODE_ERROR_MAX];
+    const char *port = strrchr (endpoint, ':');
+    if (error != ENODEV || strncmp (endpoint, "tcp://", 6) != 0 || !port
+    ||  (size_t) (port - endpoint - 6) >= sizeof host)
         return errmsg_set (err, err_size, "cannot bind %s endpoint %s: %s", what, endpoint,
-                        zmq_strerror (zmq_errno ()));
-    return 0;
+                           zmq_strerror (error));
+    memcpy (host, endpoint + 6, (size_t) (port - endpoint - 6));
+    host [port - endpoint - 6] = 0;
+    char addresses [RESOLVE_ADDRESSES_MAX][INET_ADDRSTRLEN];
+    int count = resolve_ipv4 (host, addresses, RESOLVE_ADDRESSES_MAX, why, sizeof why);
+    if (count < 0)
+        return errmsg_set (err, err_size, "cannot bind %s endpoint %s: %s", what, endpoint, why);
+    for (int i = 0; i < count; i++) {
+        if (zsock_bind (sock, "tcp://%s%s", addresses [i], port) == -1) {
+            error = zmq_errno ();
+            continue;
+        }
+        zsys_info ("%s endpoint %s bound on %s%s", what, endpoint, addresses [i], port);
+        if (resolve_is_loopback (addresses [i]) && strcmp (host, "localhost") != 0)
+            zsys_warning ("%s endpoint %s: %s resolves to %s, a loopback address: "
+                          "peers on other hosts cannot reach it (check /etc/hosts)",
+                          what, endpoint, host, addresses [i]);
+        return 0;
+    }
+    return errmsg_set (err, err_size, "cannot bind %s endpoint %s: none of %s's addresses "
+                       "is on this host (%s)", what, endpoint, host, zmq_strerror (error));
 }
 
 //  Watch the SUB socket's connections through a libzmq socket monitor: its
@@ -266,19 +299,33 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         errmsg_set (err, err_size, "--cluster: %s", why);
         goto failed;
     }
-    int member = cluster_find (self->cluster, options->id);
-    if (member < 0) {
-        errmsg_set (err, err_size, "--id %s: not a member of %s", options->id, options->cluster_path);
-        goto failed;
-    }
-    self->self = (uint32_t) member;
-    self->id = self->cluster->members [member].id;
-
     self->keys = keys_load_secret (options->key_path, why, sizeof why);
     if (!self->keys) {
         errmsg_set (err, err_size, "--key: %s", why);
         goto failed;
     }
+    //  Without --id we are the member whose public key our secret key has:
+    //  a host then needs only the cluster file and its key (no per-host
+    //  flag that could name the wrong member).
+    int member = -1;
+    if (options->id)
+        member = cluster_find (self->cluster, options->id);
+    else
+        for (uint32_t i = 0; i < self->cluster->member_count && member < 0; i++)
+            if (memcmp (keys_public (self->keys), self->cluster->members [i].public_key,
+                        KEYS_PUBLIC_BYTES) == 0)
+                member = (int) i;
+    if (member < 0 && options->id) {
+        errmsg_set (err, err_size, "--id %s: not a member of %s", options->id, options->cluster_path);
+        goto failed;
+    }
+    if (member < 0) {
+        errmsg_set (err, err_size, "--key %s: its public key is no member's public_key in %s "
+                    "(give --id, or the key of a member)", options->key_path, options->cluster_path);
+        goto failed;
+    }
+    self->self = (uint32_t) member;
+    self->id = self->cluster->members [member].id;
     if (memcmp (keys_public (self->keys), self->cluster->members [member].public_key,
                 KEYS_PUBLIC_BYTES) != 0) {
         errmsg_set (err, err_size, "--key %s: its public key is not members/%s/public_key in %s",
@@ -479,6 +526,17 @@ s_send (node_t *self, const core_msg_t *msg, uint64_t now)
 }
 
 //  --------------------------------------------------------------------------
+//  systemd: readiness and a one-line status (no-ops outside a Type=notify unit)
+
+static void
+s_notify_status (const node_t *self)
+{
+    sd_notifyf (0, "STATUS=%s, term %llu, leader %s", core_role_name (core_role (self->core)),
+                (unsigned long long) core_term (self->core),
+                s_member_id (self, core_current_leader (self->core, 0).leader));
+}
+
+//  --------------------------------------------------------------------------
 //  Stepping the core
 
 static void
@@ -495,6 +553,8 @@ s_log_changes (node_t *self, const core_update_t *update, core_role_t before, in
         zsys_info ("%s: leader %s -> %s, term %llu (%s)", self->id, s_member_id (self, leader_before),
                    s_member_id (self, lead.leader), (unsigned long long) core_term (self->core),
                    core_reason_name (update->reason));
+    if (role != before || lead.leader != leader_before)
+        s_notify_status (self);
     if (update->violation)
         zsys_error ("%s: SAFETY VIOLATION: %s also claims leadership of term %llu",
                     self->id, s_member_id (self, (int32_t) update->violation_member),
@@ -734,12 +794,17 @@ node_run (node_t *self)
                (unsigned long long) state_incarnation (self->state),
                (unsigned long long) cluster_lease_ms (self->cluster));
     s_tick (self, s_now ());
+    //  READY: our durable state is read, our heartbeat endpoint is bound
+    //  and our subscriptions to every peer's stream are placed.
+    sd_notify (0, "READY=1");
+    s_notify_status (self);
     bool stopping = false;
     uint64_t stop_by = 0;
     while (!self->failed) {
         uint64_t now = s_now ();
         if (s_stop && !stopping) {
             stopping = true;
+            sd_notify (0, "STOPPING=1");
             stop_by = now + 2 * self->cluster->election_timeout_ms;
             int32_t target = core_transfer_candidate (self->core, now);
             if (core_role (self->core) == CORE_LEADER && target != CORE_NOBODY) {

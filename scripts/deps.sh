@@ -12,6 +12,12 @@ packages=(
     clang libclang-rt-14-dev                  # libFuzzer and sanitizer runtimes
     valgrind binutils                         # memcheck; nm/objdump for the purity check
     python3                                   # small test helpers
+    libsystemd-dev                            # sd_notify: meshnode.service is Type=notify
+    dpkg-dev                                  # cpack's DEB generator: dpkg-shlibdeps computes Depends
+    file                                      # cpack's DEB generator: finds the ELF files for dpkg-shlibdeps
+    lintian                                   # checks the .deb (tests/package)
+    systemd                                   # systemd-analyze verify and the targets it resolves (tests/package)
+    iproute2                                  # network namespaces for the nemesis (tests/cluster)
 )
 
 as_root=()

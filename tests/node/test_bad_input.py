@@ -27,7 +27,7 @@ def test_bad_input(c):
     base = ["--cluster", cfg, "--id", "n1", "--key", os.path.join(d, "n1.secret"),
             "--data", os.path.join(d, "n1")]
     node([], "--cluster is required", "no flags")
-    node(base[:2] + base[4:], "--id is required", "missing --id")
+    node(base[:4] + base[6:], "--key is required", "missing --key")
     node(base + ["--bogus"], "unknown option --bogus", "unknown flag")
     node(base + ["extra"], "unexpected argument", "stray argument")
     node(base[:-1], "needs a value", "flag without value")
@@ -46,6 +46,10 @@ def test_bad_input(c):
     node(base[:2] + ["--id", "n9"] + base[4:], "--id n9: not a member", "unknown member id")
     node(base[:4] + ["--key", os.path.join(d, "n2.secret")] + base[6:], "is not members/n1/public_key",
          "another member's key")
+    subprocess.run([c.meshctl, "keygen", os.path.join(d, "stranger")], check=True,
+                   stdout=subprocess.DEVNULL)
+    node(base[:2] + ["--key", os.path.join(d, "stranger.secret")] + base[6:],
+         "is no member's public_key", "without --id, a key that is no member's")
     loose = os.path.join(d, "loose.secret")
     shutil.copy(os.path.join(d, "n1.secret"), loose)
     os.chmod(loose, 0o644)
