@@ -55,6 +55,19 @@ struct _core_t {
 
     uint32_t resign_left;               //  Resignation announcements still to repeat
 
+    //  Log: the terms of entries snap_index + 1 .. last_index, in a ring
+    //  indexed by index % CORE_LOG_WINDOW (payloads live above the core)
+    uint64_t snap_index;                //  Last entry the snapshot covers
+    uint64_t snap_term;                 //  And its term
+    uint64_t last_index;
+    uint64_t commit;                    //  Highest index known committed
+    uint64_t verified_index;            //  Follower: our log matches our leader's
+    uint64_t verified_term;             //  through verified_index, in this term
+    uint64_t next_index [CORE_MEMBERS_MAX];     //  Leader: next entry to send each member
+    uint64_t match_index [CORE_MEMBERS_MAX];    //  Leader: last entry each member has
+    uint64_t append_ms [CORE_MEMBERS_MAX];      //  Leader: last append or snapshot sent
+    uint64_t terms [CORE_LOG_WINDOW];
+
     //  Leader-change accounting: (term, leader) last known
     uint64_t known_term;
     int32_t known_leader;
@@ -174,10 +187,36 @@ core_config_check (const core_config_t *config, char *err, size_t err_size)
 core_t *
 core_new (const core_config_t *config, const core_hard_state_t *hard, uint64_t now_ms)
 {
+    return core_new_with_log (config, hard, NULL, now_ms);
+}
+
+//  A durable log a core can resume: terms never go down, none is above
+//  the hard state's term, and it fits the window.
+static bool
+s_log_valid (const core_log_t *log, uint64_t term)
+{
+    if (log->count > CORE_LOG_WINDOW || (log->count && !log->terms)
+    ||  log->snapshot_term > term || (log->snapshot_index == 0 && log->snapshot_term != 0))
+        return false;
+    uint64_t previous = log->snapshot_term;
+    for (size_t k = 0; k < log->count; k++) {
+        if (log->terms [k] < previous || log->terms [k] > term || log->terms [k] == 0)
+            return false;
+        previous = log->terms [k];
+    }
+    return true;
+}
+
+core_t *
+core_new_with_log (const core_config_t *config, const core_hard_state_t *hard,
+                   const core_log_t *log, uint64_t now_ms)
+{
     if (core_config_check (config, NULL, 0))
         return NULL;
     if (hard && hard->voted_for != CORE_NOBODY
     && (hard->voted_for < 0 || (uint32_t) hard->voted_for >= config->member_count))
+        return NULL;
+    if (log && !s_log_valid (log, hard ? hard->term : 0))
         return NULL;
     core_t *self = (core_t *) calloc (1, sizeof (core_t));
     if (!self)
@@ -202,6 +241,15 @@ core_new (const core_config_t *config, const core_hard_state_t *hard, uint64_t n
     self->contact_ms = now_ms;
     self->transfer_to = CORE_NOBODY;
     self->known_leader = CORE_NOBODY;
+    if (log) {
+        self->snap_index = log->snapshot_index;
+        self->snap_term = log->snapshot_term;
+        self->last_index = log->snapshot_index + log->count;
+        for (size_t k = 0; k < log->count; k++)
+            self->terms [(log->snapshot_index + 1 + k) % CORE_LOG_WINDOW] = log->terms [k];
+    }
+    //  What the snapshot covers was committed; the rest we learn again.
+    self->commit = self->snap_index;
     self->heartbeat_deadline_ms = now_ms;   //  Announce ourselves at once
     self->election_deadline_ms = now_ms + config->election_timeout_ms
                                + rng_below (&self->rng, config->election_timeout_ms);
@@ -344,8 +392,97 @@ s_clear_votes (core_t *self)
     memset (self->votes, 0, sizeof (self->votes));
 }
 
+//  --------------------------------------------------------------------------
+//  The log (terms only)
+
+static bool
+s_term_at (const core_t *self, uint64_t index, uint64_t *term)
+{
+    if (index == self->snap_index) {
+        *term = self->snap_term;
+        return true;
+    }
+    if (index < self->snap_index || index > self->last_index)
+        return false;
+    *term = self->terms [index % CORE_LOG_WINDOW];
+    return true;
+}
+
+static uint64_t
+s_last_term (const core_t *self)
+{
+    uint64_t term = 0;
+    s_term_at (self, self->last_index, &term);
+    return term;
+}
+
+static bool
+s_log_full (const core_t *self)
+{
+    return self->last_index - self->snap_index >= CORE_LOG_WINDOW;
+}
+
+//  Append one entry of term at last_index + 1 and report it for persistence.
+static void
+s_log_append (core_t *self, uint64_t term, core_entry_type_t type, const uint8_t *data,
+              uint32_t size, core_update_t *update)
+{
+    self->last_index++;
+    self->terms [self->last_index % CORE_LOG_WINDOW] = term;
+    if (update->append_count < CORE_APPEND_MAX + 2)
+        update->appends [update->append_count++] = (core_entry_t) {
+            .index = self->last_index, .term = term, .type = type, .data = data, .size = size
+        };
+    if (self->role == CORE_LEADER)
+        self->match_index [self->config.self] = self->last_index;
+}
+
+//  Drop every entry after index (a conflicting suffix). Never called at
+//  or below the commit index: committed entries are never overwritten.
+static void
+s_log_truncate (core_t *self, uint64_t index, core_update_t *update)
+{
+    if (index >= self->last_index)
+        return;
+    self->last_index = index;
+    if (!update->log_truncate || index < update->log_truncate_after)
+        update->log_truncate_after = index;
+    update->log_truncate = true;
+    //  Entries appended earlier in this step past the cut go too.
+    while (update->append_count && update->appends [update->append_count - 1].index > index)
+        update->append_count--;
+    if (self->verified_index > index)
+        self->verified_index = index;
+}
+
+//  Raft's election restriction (section 5.4.1): a candidate's log must be
+//  at least as up to date as ours, or it could lack a committed entry.
+static bool
+s_log_up_to_date (const core_t *self, uint64_t last_index, uint64_t last_term)
+{
+    if (UNSAFE (self, CORE_UNSAFE_NO_UP_TO_DATE))
+        return true;
+    uint64_t our_term = s_last_term (self);
+    return last_term > our_term || (last_term == our_term && last_index >= self->last_index);
+}
+
+static void
+s_set_commit (core_t *self, uint64_t index, core_update_t *update)
+{
+    if (index > self->last_index)
+        index = self->last_index;
+    if (index > self->commit) {
+        self->commit = index;
+        update->commit_changed = true;
+    }
+}
+
 static void
 s_heartbeat (core_t *self, bool resign, uint64_t now_ms, core_update_t *update);
+static void
+s_advance_commit (core_t *self, core_update_t *update);
+static void
+s_send_append (core_t *self, uint32_t member, uint64_t now_ms, core_update_t *update);
 
 //  --------------------------------------------------------------------------
 //  Role changes
@@ -402,7 +539,8 @@ s_send_requests (core_t *self, core_msg_type_t type, uint64_t term, bool transfe
             continue;       //  Weight-0 answers never count; do not ask
         core_msg_t msg = {
             .type = type, .from = self->config.self, .to = i, .term = term,
-            .role = self->role, .leader = CORE_NOBODY, .transfer = transfer, .round = round
+            .role = self->role, .leader = CORE_NOBODY, .transfer = transfer, .round = round,
+            .last_index = self->last_index, .last_term = s_last_term (self)
         };
         s_send (update, &msg);
     }
@@ -479,6 +617,25 @@ core_become_leader (core_t *self, uint64_t now_ms, core_update_t *update)
     //  No lease yet: it comes from the first round a quorum acknowledges.
     lease_revoke (&self->lease);
     s_heartbeat (self, false, now_ms, update);
+    if (self->config.replicate) {
+        for (uint32_t i = 0; i < self->quorum.count; i++) {
+            self->next_index [i] = self->last_index + 1;
+            self->match_index [i] = 0;
+            self->append_ms [i] = 0;
+        }
+        //  Our own log is durable: it counts for us in every commit.
+        self->match_index [self->config.self] = self->last_index;
+        //  A no-op of our term (section 8): entries of earlier terms commit
+        //  only under an entry of ours, and without one a leader that gets
+        //  no proposals would never learn what is committed.
+        if (!UNSAFE (self, CORE_UNSAFE_COMMIT_OLD_TERM))
+            s_log_append (self, self->term, CORE_ENTRY_NOOP, NULL, 0, update);
+        for (uint32_t i = 0; i < self->quorum.count; i++)
+            if (i != self->config.self)
+                s_send_append (self, i, now_ms, update);
+        //  A cluster where we alone are a quorum commits at once.
+        s_advance_commit (self, update);
+    }
     return 0;
 }
 
@@ -510,7 +667,7 @@ s_heartbeat (core_t *self, bool resign, uint64_t now_ms, core_update_t *update)
     core_msg_t msg = {
         .type = CORE_MSG_HEARTBEAT, .from = self->config.self, .to = CORE_TO_ALL,
         .term = self->term, .role = self->role, .leader = self->leader, .hb_ms = now_ms,
-        .resign = resign
+        .resign = resign, .commit = self->role == CORE_LEADER ? self->commit : 0
     };
     s_send (update, &msg);
     self->heartbeat_deadline_ms = now_ms + self->config.heartbeat_ms;
@@ -533,6 +690,76 @@ s_quorum_contact_ms (const core_t *self)
     return round_ms;
 }
 
+//  Leader: send member what it lacks from next_index on: entries (at most
+//  CORE_APPEND_MAX; an empty append carries only the commit index), or the
+//  snapshot if we compacted what it needs. Optimistic: next_index moves
+//  past what was sent; a refusal brings it back.
+static void
+s_send_append (core_t *self, uint32_t member, uint64_t now_ms, core_update_t *update)
+{
+    core_msg_t msg = {
+        .from = self->config.self, .to = member, .term = self->term, .role = self->role,
+        .leader = self->leader, .commit = self->commit
+    };
+    if (self->next_index [member] <= self->snap_index) {
+        msg.type = CORE_MSG_SNAPSHOT;
+        msg.prev_index = self->snap_index;
+        msg.prev_term = self->snap_term;
+        self->next_index [member] = self->snap_index + 1;
+    }
+    else {
+        msg.type = CORE_MSG_APPEND;
+        msg.prev_index = self->next_index [member] - 1;
+        s_term_at (self, msg.prev_index, &msg.prev_term);
+        uint64_t count = self->last_index - msg.prev_index;
+        msg.entry_count = (uint32_t) (count < CORE_APPEND_MAX ? count : CORE_APPEND_MAX);
+        self->next_index [member] = msg.prev_index + msg.entry_count + 1;
+    }
+    self->append_ms [member] = now_ms;
+    s_send (update, &msg);
+}
+
+//  Leader: the highest index a weighted quorum holds commits, if it is an
+//  entry of our own term (Raft figure 8: counting replicas of an earlier
+//  term's entry proves nothing; it commits under ours).
+static void
+s_advance_commit (core_t *self, core_update_t *update)
+{
+    if (self->role != CORE_LEADER || !self->config.replicate)
+        return;
+    uint64_t all = self->quorum.count == 64 ? UINT64_MAX : (1ULL << self->quorum.count) - 1;
+    uint64_t index = 0;
+    if (UNSAFE (self, CORE_UNSAFE_COMMIT_NO_QUORUM)) {
+        //  The bug: one follower's copy taken for the cluster's
+        for (uint32_t i = 0; i < self->quorum.count; i++)
+            if (i != self->config.self && self->match_index [i] > index)
+                index = self->match_index [i];
+    }
+    else
+    if (!quorum_time (&self->quorum, self->match_index, all, &index))
+        return;
+    uint64_t term;
+    if (index <= self->commit || !s_term_at (self, index, &term))
+        return;
+    if (term != self->term && !UNSAFE (self, CORE_UNSAFE_COMMIT_OLD_TERM))
+        return;
+    s_set_commit (self, index, update);
+}
+
+//  Leader: resend to members behind us, at most once per heartbeat
+//  interval each, from what they last confirmed.
+static void
+s_replicate (core_t *self, uint64_t now_ms, core_update_t *update)
+{
+    for (uint32_t i = 0; i < self->quorum.count; i++) {
+        if (i == self->config.self || self->match_index [i] >= self->last_index
+        ||  s_elapsed (now_ms, self->append_ms [i]) < self->config.heartbeat_ms)
+            continue;
+        self->next_index [i] = self->match_index [i] + 1;
+        s_send_append (self, i, now_ms, update);
+    }
+}
+
 static void
 s_tick_leader (core_t *self, uint64_t now_ms, core_update_t *update)
 {
@@ -551,6 +778,8 @@ s_tick_leader (core_t *self, uint64_t now_ms, core_update_t *update)
     }
     if (now_ms >= self->heartbeat_deadline_ms)
         s_heartbeat (self, false, now_ms, update);
+    if (self->config.replicate)
+        s_replicate (self, now_ms, update);
 }
 
 static void
@@ -579,6 +808,41 @@ s_tick_other (core_t *self, uint64_t now_ms, core_update_t *update)
 //  --------------------------------------------------------------------------
 //  Message handlers, one per type
 
+typedef enum { S_ACCEPTED, S_LOWER_TERM, S_IGNORED } s_leader_check_t;
+
+//  A leader's heartbeat, append or snapshot: the term rules first, then
+//  msg->from becomes (or stays) our leader, which we protect for T.
+static s_leader_check_t
+s_accept_leader (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    bool lower_ok = UNSAFE (self, CORE_UNSAFE_LOWER_TERM_WINS);
+    if (msg->term < self->term && !lower_ok)
+        return S_LOWER_TERM;
+    if (msg->term == self->term
+    && (self->role == CORE_LEADER
+        || (self->leader != CORE_NOBODY && self->leader != (int32_t) msg->from))) {
+        //  Two leaders in one term: impossible unless safety was broken.
+        update->violation = true;
+        update->violation_member = msg->from;
+        update->violation_term = msg->term;
+        self->ignored++;
+        return S_IGNORED;
+    }
+    core_reason_t reason = msg->term > self->term
+                         ? CORE_REASON_HIGHER_TERM : CORE_REASON_LEADER_HEARD;
+    if (msg->term < self->term) {
+        //  Negative control only: the lower term "wins".
+        self->term = msg->term;
+        self->voted_for = CORE_NOBODY;
+        update->term_changed = update->persist = true;
+    }
+    s_become_follower (self, msg->term, (int32_t) msg->from, reason, now_ms, update);
+    self->sticky = true;
+    self->contact_ms = now_ms;
+    s_reset_election_timer (self, now_ms);
+    return S_ACCEPTED;
+}
+
 static void
 s_on_heartbeat (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
 {
@@ -597,34 +861,21 @@ s_on_heartbeat (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_updat
             self->ignored++;
         return;
     }
-    bool lower_ok = UNSAFE (self, CORE_UNSAFE_LOWER_TERM_WINS);
-    if (msg->term < self->term && !lower_ok) {
-        //  A deposed leader: answer with our term so it steps down.
-        s_reply (self, update, CORE_MSG_HEARTBEAT_ACK, msg->from, false, self->term, msg->hb_ms);
-        return;
+    switch (s_accept_leader (self, msg, now_ms, update)) {
+        case S_LOWER_TERM:
+            //  A deposed leader: answer with our term so it steps down.
+            s_reply (self, update, CORE_MSG_HEARTBEAT_ACK, msg->from, false, self->term, msg->hb_ms);
+            return;
+        case S_IGNORED:
+            return;
+        case S_ACCEPTED:
+            break;
     }
-    if (msg->term == self->term
-    && (self->role == CORE_LEADER
-        || (self->leader != CORE_NOBODY && self->leader != (int32_t) msg->from))) {
-        //  Two leaders in one term: impossible unless safety was broken.
-        update->violation = true;
-        update->violation_member = msg->from;
-        update->violation_term = msg->term;
-        self->ignored++;
-        return;
-    }
-    core_reason_t reason = msg->term > self->term
-                         ? CORE_REASON_HIGHER_TERM : CORE_REASON_LEADER_HEARD;
-    if (msg->term < self->term) {
-        //  Negative control only: the lower term "wins".
-        self->term = msg->term;
-        self->voted_for = CORE_NOBODY;
-        update->term_changed = update->persist = true;
-    }
-    s_become_follower (self, msg->term, (int32_t) msg->from, reason, now_ms, update);
-    self->sticky = true;
-    self->contact_ms = now_ms;
-    s_reset_election_timer (self, now_ms);
+    //  The commit index reaches us with every heartbeat; we apply only as
+    //  far as our log is known to match this leader's.
+    if (self->verified_term == self->term)
+        s_set_commit (self, msg->commit < self->verified_index ? msg->commit : self->verified_index,
+                      update);
     s_reply (self, update, CORE_MSG_HEARTBEAT_ACK, msg->from, true, self->term, msg->hb_ms);
 }
 
@@ -649,6 +900,167 @@ s_on_heartbeat_ack (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_u
     s_refresh_lease (self, update);
 }
 
+//  Answer a leader's append or snapshot: granted with the last index known
+//  to match, or refused with a hint where to resume.
+static void
+s_append_reply (core_t *self, const core_msg_t *msg, bool granted, uint64_t match,
+                core_update_t *update)
+{
+    core_msg_t reply = {
+        .type = CORE_MSG_APPEND_RESP, .from = self->config.self, .to = msg->from,
+        .term = self->term, .role = self->role, .leader = self->leader,
+        .granted = granted, .match_index = match
+    };
+    s_send (update, &reply);
+}
+
+//  Where a refused append should resume: before the first entry of the
+//  conflicting term (one round trip per term, not per entry), never below
+//  what is committed (committed entries match every leader's).
+static uint64_t
+s_conflict_hint (const core_t *self, uint64_t prev_index)
+{
+    if (prev_index > self->last_index)
+        return self->last_index;
+    uint64_t term, index = prev_index;
+    if (!s_term_at (self, index, &term))
+        return self->commit;
+    uint64_t other;
+    while (index > self->commit && index > self->snap_index
+       &&  s_term_at (self, index - 1, &other) && other == term)
+        index--;
+    return index > self->commit ? index - 1 : self->commit;
+}
+
+static void
+s_on_append (core_t *self, const core_msg_t *msg, const core_entry_t *entries, uint64_t now_ms,
+             core_update_t *update)
+{
+    switch (s_accept_leader (self, msg, now_ms, update)) {
+        case S_LOWER_TERM:
+            s_append_reply (self, msg, false, self->last_index, update);
+            return;
+        case S_IGNORED:
+            return;
+        case S_ACCEPTED:
+            break;
+    }
+    //  The consistency check (section 5.3): we must hold prev_index with
+    //  prev_term. Entries the snapshot covers are committed, so they match.
+    uint64_t term;
+    if (msg->prev_index > self->last_index
+    || (msg->prev_index >= self->snap_index
+        && (!s_term_at (self, msg->prev_index, &term) || term != msg->prev_term))) {
+        s_append_reply (self, msg, false, s_conflict_hint (self, msg->prev_index), update);
+        return;
+    }
+    uint64_t match = msg->prev_index;
+    for (uint32_t k = 0; k < msg->entry_count; k++) {
+        const core_entry_t *entry = &entries [k];
+        if (entry->index <= self->snap_index) {
+            match = entry->index;
+            continue;
+        }
+        if (entry->index <= self->last_index) {
+            s_term_at (self, entry->index, &term);
+            if (term == entry->term) {
+                match = entry->index;
+                continue;           //  Already ours (a duplicate or a resend)
+            }
+            if (entry->index <= self->commit) {
+                //  A leader contradicting a committed entry: safety is broken
+                update->violation = true;
+                update->violation_member = msg->from;
+                update->violation_term = msg->term;
+                break;
+            }
+            s_log_truncate (self, entry->index - 1, update);
+        }
+        if (s_log_full (self))
+            break;                  //  Compact first; the leader will resend
+        s_log_append (self, entry->term, entry->type, entry->data, entry->size, update);
+        match = entry->index;
+    }
+    //  Our log now matches the leader's through match, in this term.
+    if (self->verified_term != self->term || match > self->verified_index) {
+        self->verified_index = match;
+        self->verified_term = self->term;
+    }
+    s_set_commit (self, msg->commit < match ? msg->commit : match, update);
+    s_append_reply (self, msg, true, match, update);
+}
+
+static void
+s_on_snapshot (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    switch (s_accept_leader (self, msg, now_ms, update)) {
+        case S_LOWER_TERM:
+            s_append_reply (self, msg, false, self->last_index, update);
+            return;
+        case S_IGNORED:
+            return;
+        case S_ACCEPTED:
+            break;
+    }
+    uint64_t term;
+    if (msg->prev_index > self->commit) {
+        if (s_term_at (self, msg->prev_index, &term) && term == msg->prev_term)
+            //  We hold that entry already: it is committed, our log stays.
+            s_set_commit (self, msg->prev_index, update);
+        else {
+            //  Our log is behind or diverges: the snapshot replaces it all.
+            self->snap_index = msg->prev_index;
+            self->snap_term = msg->prev_term;
+            self->last_index = msg->prev_index;
+            update->append_count = 0;
+            update->install_snapshot = true;
+            update->snapshot_index = msg->prev_index;
+            update->snapshot_term = msg->prev_term;
+            self->commit = msg->prev_index;
+            update->commit_changed = true;
+        }
+    }
+    if (self->verified_term != self->term || msg->prev_index > self->verified_index) {
+        self->verified_index = msg->prev_index;
+        self->verified_term = self->term;
+    }
+    s_append_reply (self, msg, true, msg->prev_index, update);
+}
+
+static void
+s_on_append_resp (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
+{
+    if (msg->term > self->term) {
+        s_become_follower (self, msg->term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
+        return;
+    }
+    if (self->role != CORE_LEADER || msg->term != self->term || !self->config.replicate
+    ||  msg->match_index > self->last_index) {
+        self->ignored++;
+        return;
+    }
+    uint32_t i = msg->from;
+    if (msg->granted) {
+        if (msg->match_index > self->match_index [i])
+            self->match_index [i] = msg->match_index;
+        if (self->next_index [i] <= self->match_index [i])
+            self->next_index [i] = self->match_index [i] + 1;
+        s_advance_commit (self, update);
+        //  Keep a member that is catching up busy: the next batch now.
+        if (self->match_index [i] < self->last_index && self->next_index [i] <= self->last_index)
+            s_send_append (self, i, now_ms, update);
+        return;
+    }
+    //  Refused: resume after the hint, never below what it confirmed.
+    uint64_t next = msg->match_index + 1;
+    if (next <= self->match_index [i])
+        next = self->match_index [i] + 1;
+    if (next < self->next_index [i]) {
+        self->next_index [i] = next;
+        s_send_append (self, i, now_ms, update);
+    }
+}
+
 static void
 s_on_prevote_req (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
 {
@@ -657,7 +1069,8 @@ s_on_prevote_req (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_upd
     //  protecting a live leader.
     bool granted = msg->term > self->term
                 && s_weight (self, msg->from) > 0
-                && !s_in_lease (self, now_ms);
+                && !s_in_lease (self, now_ms)
+                && s_log_up_to_date (self, msg->last_index, msg->last_term);
     core_msg_t reply = {
         .type = CORE_MSG_PREVOTE_RESP, .from = self->config.self, .to = msg->from,
         .term = granted ? msg->term : self->term, .role = self->role, .leader = self->leader,
@@ -691,8 +1104,8 @@ s_on_prevote_resp (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_up
 }
 
 bool
-core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, bool transfer,
-                 uint64_t now_ms, core_update_t *update)
+core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, uint64_t last_index,
+                 uint64_t last_term, bool transfer, uint64_t now_ms, core_update_t *update)
 {
     if (candidate >= self->quorum.count || candidate == self->config.self
     || s_weight (self, candidate) == 0)
@@ -709,6 +1122,8 @@ core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, bool transfer,
         s_become_follower (self, term, CORE_NOBODY, CORE_REASON_HIGHER_TERM, now_ms, update);
     if (self->voted_for != CORE_NOBODY && self->voted_for != (int32_t) candidate)
         return false;                   //  One vote per term
+    if (!s_log_up_to_date (self, last_index, last_term))
+        return false;                   //  It may lack a committed entry (5.4.1)
     if (self->voted_for != (int32_t) candidate) {
         self->voted_for = (int32_t) candidate;
         update->vote_changed = true;
@@ -721,7 +1136,8 @@ core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, bool transfer,
 static void
 s_on_vote_req (core_t *self, const core_msg_t *msg, uint64_t now_ms, core_update_t *update)
 {
-    bool granted = core_grant_vote (self, msg->from, msg->term, msg->transfer, now_ms, update);
+    bool granted = core_grant_vote (self, msg->from, msg->term, msg->last_index, msg->last_term,
+                                    msg->transfer, now_ms, update);
     s_reply (self, update, CORE_MSG_VOTE_RESP, msg->from, granted, self->term, 0);
 }
 
@@ -772,6 +1188,8 @@ s_transfer (core_t *self, uint32_t target, uint64_t now_ms, core_update_t *updat
         return -1;          //  Not reachable: it would not win
     if (self->transfer_to != CORE_NOBODY)
         return -1;          //  One transfer per term
+    if (self->config.replicate && self->match_index [target] < self->last_index)
+        return -1;          //  Behind: it would not win, or would lose entries (3.10)
     lease_revoke (&self->lease);
     update->lease_changed = true;
     self->transfer_to = (int32_t) target;
@@ -782,6 +1200,25 @@ s_transfer (core_t *self, uint32_t target, uint64_t now_ms, core_update_t *updat
         .term = self->term, .role = self->role, .leader = self->leader
     };
     s_send (update, &msg);
+    return 0;
+}
+
+//  A proposal from above: appended as the next entry of our term and sent
+//  to every member that is caught up (the others get it on their resend).
+static int
+s_propose (core_t *self, const core_entry_t *entry, uint64_t now_ms, core_update_t *update)
+{
+    if (self->role != CORE_LEADER || !self->config.replicate || !entry
+    ||  self->transfer_to != CORE_NOBODY || entry->type != CORE_ENTRY_COMMAND
+    ||  self->last_index - self->snap_index >= CORE_LOG_WINDOW - 1)
+        return -1;          //  (A slot stays free for the next leader's no-op)
+    s_log_append (self, self->term, CORE_ENTRY_COMMAND, entry->data, entry->size, update);
+    update->proposed_index = self->last_index;
+    update->proposed_term = self->term;
+    for (uint32_t i = 0; i < self->quorum.count; i++)
+        if (i != self->config.self && self->next_index [i] == self->last_index)
+            s_send_append (self, i, now_ms, update);
+    s_advance_commit (self, update);
     return 0;
 }
 
@@ -825,6 +1262,27 @@ s_valid_msg (const core_t *self, const core_msg_t *msg)
     return true;
 }
 
+//  An append's entries: as many as it says, consecutive after prev_index,
+//  terms never going down from prev_term nor above the message's term.
+static bool
+s_valid_entries (const core_msg_t *msg, const core_entry_t *entries)
+{
+    if (msg->type != CORE_MSG_APPEND)
+        return msg->entry_count == 0;
+    if (msg->entry_count > CORE_APPEND_MAX || (msg->entry_count && !entries)
+    ||  msg->prev_index > UINT64_MAX - CORE_APPEND_MAX)
+        return false;
+    uint64_t previous = msg->prev_term;
+    for (uint32_t k = 0; k < msg->entry_count; k++) {
+        const core_entry_t *e = &entries [k];
+        if (e->index != msg->prev_index + 1 + k || e->term < previous || e->term > msg->term
+        ||  e->term == 0 || e->type > CORE_ENTRY_COMMAND)
+            return false;
+        previous = e->term;
+    }
+    return true;
+}
+
 int
 core_step (core_t *self, const core_event_t *event, core_update_t *update)
 {
@@ -837,12 +1295,20 @@ core_step (core_t *self, const core_event_t *event, core_update_t *update)
     update->violation = false;
     update->violation_member = 0;
     update->violation_term = 0;
+    update->log_truncate = false;
+    update->log_truncate_after = 0;
+    update->append_count = 0;
+    update->install_snapshot = false;
+    update->snapshot_index = update->snapshot_term = 0;
+    update->commit_changed = false;
+    update->proposed_index = update->proposed_term = 0;
 
     int rc = 0;
-    if (event->type == CORE_EV_RECV && !s_valid_msg (self, &event->msg))
+    if (event->type == CORE_EV_RECV
+    && (!s_valid_msg (self, &event->msg) || !s_valid_entries (&event->msg, event->entries)))
         rc = -1;
     else
-    if (event->type < CORE_EV_TICK || event->type > CORE_EV_CAMPAIGN)
+    if (event->type < CORE_EV_TICK || event->type > CORE_EV_PROPOSE)
         rc = -1;
     else {
         //  Deadlines first, so that a late event sees the state its time implies.
@@ -864,6 +1330,11 @@ core_step (core_t *self, const core_event_t *event, core_update_t *update)
                     case CORE_MSG_VOTE_REQ:      s_on_vote_req (self, msg, now_ms, update); break;
                     case CORE_MSG_VOTE_RESP:     s_on_vote_resp (self, msg, now_ms, update); break;
                     case CORE_MSG_TIMEOUT_NOW:   s_on_timeout_now (self, msg, now_ms, update); break;
+                    case CORE_MSG_APPEND:
+                        s_on_append (self, msg, event->entries, now_ms, update);
+                        break;
+                    case CORE_MSG_APPEND_RESP:   s_on_append_resp (self, msg, now_ms, update); break;
+                    case CORE_MSG_SNAPSHOT:      s_on_snapshot (self, msg, now_ms, update); break;
                 }
                 break;
             case CORE_EV_TRANSFER:
@@ -878,12 +1349,16 @@ core_step (core_t *self, const core_event_t *event, core_update_t *update)
                 else
                     s_become_precandidate (self, CORE_REASON_COMMAND, now_ms, update);
                 break;
+            case CORE_EV_PROPOSE:
+                rc = s_propose (self, event->entries, now_ms, update);
+                break;
         }
     }
     if (UNSAFE (self, CORE_UNSAFE_NO_PERSIST))
         update->persist = false;
     update->term = self->term;
     update->voted_for = self->voted_for;
+    update->commit_index = self->commit;
     update->next_deadline_ms = s_next_deadline (self, now_ms);
     return rc;
 }
@@ -949,7 +1424,8 @@ core_transfer_candidate (const core_t *self, uint64_t now_ms)
     int32_t best = CORE_NOBODY;
     for (uint32_t i = 0; i < self->quorum.count; i++) {
         if (i == self->config.self || s_weight (self, i) == 0 || !(self->acked & (1ULL << i))
-        || s_elapsed (now_ms, self->ack_ms [i]) >= self->config.election_timeout_ms)
+        || s_elapsed (now_ms, self->ack_ms [i]) >= self->config.election_timeout_ms
+        || (self->config.replicate && self->match_index [i] < self->last_index))
             continue;
         if (best == CORE_NOBODY || self->ack_ms [i] > self->ack_ms [best])
             best = (int32_t) i;
@@ -961,6 +1437,41 @@ uint64_t
 core_lease_expiry_ms (const core_t *self)
 {
     return self->role == CORE_LEADER && self->lease.held ? self->lease.expiry_ms : 0;
+}
+
+uint64_t
+core_last_index (const core_t *self)
+{
+    return self->last_index;
+}
+
+uint64_t
+core_commit_index (const core_t *self)
+{
+    return self->commit;
+}
+
+uint64_t
+core_snapshot_index (const core_t *self)
+{
+    return self->snap_index;
+}
+
+bool
+core_term_at (const core_t *self, uint64_t index, uint64_t *term)
+{
+    return s_term_at (self, index, term);
+}
+
+int
+core_compact (core_t *self, uint64_t index)
+{
+    uint64_t term;
+    if (index <= self->snap_index || index > self->commit || !s_term_at (self, index, &term))
+        return -1;
+    self->snap_term = term;
+    self->snap_index = index;
+    return 0;
 }
 
 const char *
@@ -986,6 +1497,9 @@ core_msg_type_name (core_msg_type_t type)
         case CORE_MSG_VOTE_REQ:      return "vote-request";
         case CORE_MSG_VOTE_RESP:     return "vote-reply";
         case CORE_MSG_TIMEOUT_NOW:   return "timeout-now";
+        case CORE_MSG_APPEND:        return "append";
+        case CORE_MSG_APPEND_RESP:   return "append-reply";
+        case CORE_MSG_SNAPSHOT:      return "snapshot";
     }
     return "unknown";
 }

@@ -25,7 +25,15 @@
       - weighted votes (quorum.h); weight-0 members never campaign;
       - fencing token: the term, reported with leadership;
       - leadership transfer (TimeoutNow) to a reachable voter;
-      - the storm guard (storm.h).
+      - the storm guard (storm.h);
+      - log replication (Raft paper sections 5.3-5.4, 7), when the config
+        enables it: a no-op entry at the start of each term, AppendEntries
+        with the consistency check and conflict truncation, the up-to-date
+        check in votes and pre-votes, commit by weighted quorum of entries of
+        the leader's own term, snapshots for followers behind the leader's
+        compacted log. The core keeps only each entry's term; payloads
+        belong to the layers above, which store them, attach them to
+        append messages and apply committed ones (see core_entry_t).
 
     Incident mapping: the 14 functions of the old consensus module and the
     function that replaces each (docs/INCIDENT.md has the bugs and tests):
@@ -64,6 +72,8 @@
 #define CORE_TIMEOUT_MS_MIN     10
 #define CORE_TIMEOUT_MS_MAX     600000
 #define CORE_RESIGN_REPEATS     2               //  Resignation repeated on the next heartbeats
+#define CORE_APPEND_MAX         64              //  Entries per append message
+#define CORE_LOG_WINDOW         16384           //  Entries kept past the snapshot (then: compact)
 
 //  Defaults, suited to a LAN
 #define CORE_HEARTBEAT_MS_DEFAULT       50
@@ -86,10 +96,31 @@ typedef enum {
     CORE_MSG_PREVOTE_RESP,
     CORE_MSG_VOTE_REQ,
     CORE_MSG_VOTE_RESP,
-    CORE_MSG_TIMEOUT_NOW        //  Leader -> transfer target: campaign now
+    CORE_MSG_TIMEOUT_NOW,       //  Leader -> transfer target: campaign now
+    CORE_MSG_APPEND,            //  Leader -> follower: entries after prev_index
+    CORE_MSG_APPEND_RESP,       //  Follower -> leader: match_index, or a hint
+    CORE_MSG_SNAPSHOT           //  Leader -> follower: install the snapshot
+                                //  through prev_index (data: the layer above)
 } core_msg_type_t;
 
-#define CORE_MSG_TYPE_MAX       CORE_MSG_TIMEOUT_NOW
+#define CORE_MSG_TYPE_MAX       CORE_MSG_SNAPSHOT
+
+typedef enum {
+    CORE_ENTRY_NOOP = 0,        //  A leader's first entry of its term
+    CORE_ENTRY_COMMAND = 1      //  A proposal: its payload means something above
+} core_entry_type_t;
+
+//  A log entry. The core reads index, term and type; data and size are the
+//  payload, which the core never reads or copies: in an event they point
+//  into the caller's buffers, in an update into the event's (NULL for a
+//  no-op), valid until the step returns.
+typedef struct {
+    uint64_t index;
+    uint64_t term;
+    core_entry_type_t type;
+    const uint8_t *data;
+    uint32_t size;
+} core_entry_t;
 
 //  Why a role or leader changed; for logs, metrics and traces.
 typedef enum {
@@ -119,6 +150,17 @@ typedef struct {
     uint64_t round;             //  PREVOTE_REQ: the pre-vote round's id; RESP: the echo
     bool granted;               //  *_RESP: the answer
     bool transfer;              //  VOTE_REQ: a leadership transfer (ignores stickiness)
+    //  Log replication
+    uint64_t last_index;        //  (PRE)VOTE_REQ: candidate's last log index
+    uint64_t last_term;         //  (PRE)VOTE_REQ: and its term
+    uint64_t prev_index;        //  APPEND: entry before the first sent;
+                                //  SNAPSHOT: the snapshot's last index
+    uint64_t prev_term;         //  APPEND, SNAPSHOT: its term
+    uint32_t entry_count;       //  APPEND: entries prev_index + 1 .. + entry_count,
+                                //  read from the log by the layer above
+    uint64_t commit;            //  APPEND, HEARTBEAT: the leader's commit index
+    uint64_t match_index;       //  APPEND_RESP granted: last index known to match;
+                                //  refused: a hint, our last index (or below)
     bool resign;                //  HEARTBEAT: the one a leader sends as it steps
                                 //  down (role no longer leader) and the next
                                 //  CORE_RESIGN_REPEATS, so that the node
@@ -133,8 +175,10 @@ typedef enum {
     CORE_EV_TICK = 1,           //  Time passed (a deadline may have fired)
     CORE_EV_RECV,               //  msg arrived from an authenticated peer
     CORE_EV_TRANSFER,           //  Local command: hand leadership to target
-    CORE_EV_CAMPAIGN            //  Local command: start a pre-vote now, unless a
+    CORE_EV_CAMPAIGN,           //  Local command: start a pre-vote now, unless a
                                 //  leader was heard within T (then -1)
+    CORE_EV_PROPOSE             //  Local command: append entries [0] (a command)
+                                //  as leader; -1 if not leader or the log is full
 } core_event_type_t;
 
 typedef struct {
@@ -142,6 +186,9 @@ typedef struct {
     uint64_t now_ms;            //  Monotonic time of this event
     core_msg_t msg;             //  CORE_EV_RECV
     uint32_t target;            //  CORE_EV_TRANSFER
+    //  RECV of an APPEND: its msg.entry_count entries; PROPOSE: one entry,
+    //  whose type and payload count (index and term are the core's)
+    const core_entry_t *entries;
 } core_event_t;
 
 //  What one step produced.
@@ -157,6 +204,26 @@ typedef struct {
     bool persist;
     uint64_t term;
     int32_t voted_for;
+    //  Log changes, persisted with the hard state and before any message:
+    //  first every entry after log_truncate_after goes (if log_truncate),
+    //  then appends [0 .. append_count) (consecutive) are written.
+    bool log_truncate;
+    uint64_t log_truncate_after;
+    size_t append_count;
+    core_entry_t appends [CORE_APPEND_MAX + 2];
+    //  A snapshot to install (received from the leader): the layer above
+    //  replaces its state machine and log with the snapshot's data (it came
+    //  with the SNAPSHOT message) and persists it before anything else.
+    bool install_snapshot;
+    uint64_t snapshot_index;
+    uint64_t snapshot_term;
+    //  Entries through commit_index are committed: apply those not yet
+    //  applied, in order, after persisting (commit_index never goes back)
+    uint64_t commit_index;
+    bool commit_changed;
+    //  CORE_EV_PROPOSE: the proposal's index and term (0 when refused)
+    uint64_t proposed_index;
+    uint64_t proposed_term;
     //  Messages to send, in order, after persisting
     size_t msg_count;
     core_msg_t msgs [CORE_MSGS_MAX];
@@ -182,6 +249,8 @@ typedef struct {
     uint64_t backoff_max_ms;                //  Cap on the storm backoff (0: 4 T)
     uint64_t seed;                          //  Randomness for timeouts
     uint32_t unsafe_controls;               //  Test builds only: CORE_UNSAFE_* (must be 0)
+    bool replicate;                         //  Log replication on (no-ops, appends,
+                                            //  commits); off: election only, empty log
 } core_config_t;
 
 //  Negative controls: each switches one protection off, so the simulator
@@ -195,13 +264,28 @@ typedef struct {
 #define CORE_UNSAFE_NO_PERSIST          (1u << 4)   //  Never ask to persist term and vote
 #define CORE_UNSAFE_COUNT_ENTRIES       (1u << 5)   //  Count answers, not granted votes
 #define CORE_UNSAFE_LOWER_TERM_WINS     (1u << 6)   //  Follow a leader of a lower term
-#define CORE_UNSAFE_ALL                 0x7Fu
+#define CORE_UNSAFE_COMMIT_NO_QUORUM    (1u << 7)   //  Commit what one follower matches
+#define CORE_UNSAFE_NO_UP_TO_DATE       (1u << 8)   //  Vote without the log up-to-date check
+#define CORE_UNSAFE_COMMIT_OLD_TERM     (1u << 9)   //  Commit by counting replicas of an
+                                                    //  earlier term's entry, and no no-op
+                                                    //  at the start of a term (Raft fig. 8;
+                                                    //  the no-op alone nearly hides it)
+#define CORE_UNSAFE_ALL                 0x3FFu
 
 //  Hard state: what must survive a crash, written as one atomic record.
 typedef struct {
     uint64_t term;
     int32_t voted_for;          //  Member voted for in term, or CORE_NOBODY
 } core_hard_state_t;
+
+//  The durable log a restarted core resumes: the snapshot's last index and
+//  term, and the terms of the entries after it, oldest first.
+typedef struct {
+    uint64_t snapshot_index;
+    uint64_t snapshot_term;
+    const uint64_t *terms;      //  terms [k] is entry snapshot_index + 1 + k
+    size_t count;
+} core_log_t;
 
 //  Leadership as seen by this node right now.
 typedef struct {
@@ -235,11 +319,15 @@ int core_config_check (const core_config_t *config, char *err, size_t err_size);
 //  The lease the core will use for config (lease_ms, or the bound if 0).
 uint64_t core_config_lease_ms (const core_config_t *config);
 
-//  Create a core from a checked config and the persisted hard state (NULL:
-//  a fresh node), starting at now_ms. Returns NULL on a bad config or hard
-//  state. A restarted node refuses votes for T after now_ms, because it may
-//  have acknowledged a leader just before it crashed.
+//  Create a core from a checked config, the persisted hard state and log
+//  (NULL: a fresh node), starting at now_ms. Returns NULL on a bad config,
+//  hard state or log (terms going down, more than CORE_LOG_WINDOW entries,
+//  a term above the hard state's). A restarted node refuses votes for T
+//  after now_ms, because it may have acknowledged a leader just before it
+//  crashed. Its commit index starts at the snapshot's.
 core_t *core_new (const core_config_t *config, const core_hard_state_t *hard, uint64_t now_ms);
+core_t *core_new_with_log (const core_config_t *config, const core_hard_state_t *hard,
+                           const core_log_t *log, uint64_t now_ms);
 
 //  Destroy a core; safe on NULL, sets *self_p to NULL.
 void core_destroy (core_t **self_p);
@@ -258,12 +346,15 @@ void core_advance_term (core_t *self, core_update_t *update);
 //  role, the known leader and the lease.
 void core_step_down (core_t *self, core_reason_t reason, uint64_t now_ms, core_update_t *update);
 
-//  Decide a vote request from candidate for term at now_ms. Grants at most
-//  one candidate per term and never for a term below ours; refuses while a
-//  live leader was heard within T unless transfer is set. A grant moves to
-//  term, records the vote and asks for persistence. Returns true if granted.
-bool core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, bool transfer,
-                      uint64_t now_ms, core_update_t *update);
+//  Decide a vote request from candidate for term at now_ms, whose log ends
+//  at last_index with last_term. Grants at most one candidate per term and
+//  never for a term below ours; refuses while a live leader was heard
+//  within T unless transfer is set, and a candidate whose log is less up to
+//  date than ours (it may lack a committed entry). A newer term is adopted
+//  even when the vote is refused for the log. A grant moves to term,
+//  records the vote and asks for persistence. Returns true if granted.
+bool core_grant_vote (core_t *self, uint32_t candidate, uint64_t term, uint64_t last_index,
+                      uint64_t last_term, bool transfer, uint64_t now_ms, core_update_t *update);
 
 //  Become leader; only a candidate whose granted votes in the current term
 //  form a weighted quorum may. Returns 0, or -1 (nothing changes).
@@ -285,6 +376,19 @@ int32_t core_transfer_candidate (const core_t *self, uint64_t now_ms);
 
 //  Lease expiry on our own clock, 0 if we hold no lease (for checkers).
 uint64_t core_lease_expiry_ms (const core_t *self);
+
+//  The log as the core sees it.
+uint64_t core_last_index (const core_t *self);
+uint64_t core_commit_index (const core_t *self);
+uint64_t core_snapshot_index (const core_t *self);
+//  Term of entry index, if the core knows it (snapshot_index .. last_index;
+//  index 0 has term 0); returns false otherwise.
+bool core_term_at (const core_t *self, uint64_t index, uint64_t *term);
+
+//  Forget the terms of entries through index: a snapshot of the applied
+//  state through index now stands for them (index <= commit index, and
+//  above the current snapshot). Not a step: nothing is sent. Returns 0 or -1.
+int core_compact (core_t *self, uint64_t index);
 
 //  Printable names.
 const char *core_role_name (core_role_t role);

@@ -35,7 +35,35 @@ typedef struct {
     uint64_t at_ms;             //  True delivery time
     uint64_t order;             //  Tie-break: send order
     core_msg_t msg;
+    //  APPEND: (term, id) per entry; SNAPSHOT: the ids of entries 1..prev_index.
+    //  Owned by the flight (a duplicate gets its own copy).
+    uint64_t *payload;
+    size_t payload_count;
 } flight_t;
+
+//  A node's durable log: the snapshot (the ids applied through snap_index,
+//  as the state machine's state) and the entries after it. Each entry has
+//  a hash of its whole history (log matching is checked on it).
+typedef struct {
+    uint64_t snap_index;
+    uint64_t snap_term;
+    uint64_t snap_hash;
+    uint64_t *snap_ids;         //  [k] is the id at index k + 1
+    size_t snap_alloc;
+    uint64_t *terms;            //  [k] is entry snap_index + 1 + k
+    uint64_t *ids;
+    uint64_t *hashes;
+    size_t count;
+    size_t alloc;
+} fxlog_t;
+
+#define FIXTURE_PROPOSALS_MAX   256     //  Open proposals remembered per node
+
+typedef struct {
+    uint64_t index;
+    uint64_t term;
+    uint64_t id;
+} proposal_t;
 
 //  What the checker knows of one term.
 typedef struct {
@@ -60,6 +88,15 @@ typedef struct {
     core_update_t *pending;     //  That step's update: its messages wait
     bool crash_on_sync;         //  Crash before the next fsync completes
     bool woke;                  //  Blocked since its last step: deadlines not yet run
+
+    //  Log replication
+    fxlog_t log;                //  Durable
+    uint64_t applied;           //  Volatile: applied through (restarts at the snapshot)
+    uint64_t step_ids [CORE_APPEND_MAX + 2];    //  Ids of the last step's appends
+    uint64_t *step_snapshot;    //  A snapshot the last step installs (its ids)
+    size_t step_snapshot_count;
+    proposal_t proposals [FIXTURE_PROPOSALS_MAX];   //  Volatile: ours, not yet applied
+    size_t proposal_count;
 
     //  The checker's view of what this node has externalised
     uint64_t max_term;          //  Highest term it sent or persisted
@@ -95,11 +132,19 @@ struct _fixture_t {
     char property_text [FIXTURE_PROPERTIES][256];   //  First of each property
     FILE *trace;
     core_update_t update;                       //  Reused; large
+    //  What has been applied anywhere: the id at each index (+1; 0 unknown)
+    uint64_t *applied_ids;
+    size_t applied_alloc;
+    uint64_t applied_max;
+    proposal_t *acked;                          //  Acknowledged writes
+    size_t acked_count;
+    size_t acked_alloc;
 };
 
 static const char *s_property_names [FIXTURE_PROPERTIES] = {
     "two-leaders", "two-leases", "term-regress", "double-vote", "no-quorum-leader",
-    "stale-leader", "liveness", "instability", "rejoin"
+    "stale-leader", "liveness", "instability", "rejoin", "log-matching", "leader-completeness",
+    "sm-safety", "acked-lost"
 };
 
 //  --------------------------------------------------------------------------
@@ -115,6 +160,7 @@ fixture_options_defaults (fixture_options_t *opts, uint32_t nodes, uint64_t seed
     opts->max_drift_ppm = CORE_DRIFT_PPM_DEFAULT;
     opts->latency_min_ms = 1;
     opts->latency_max_ms = 3;
+    opts->replicate = true;
 }
 
 //  --------------------------------------------------------------------------
@@ -254,6 +300,7 @@ s_observe (fixture_t *self, uint32_t i, const core_update_t *update)
 }
 
 static void s_update_stale_limit (fixture_t *self, uint32_t i);
+static void s_check_completeness (fixture_t *self, uint32_t i);
 
 //  At commit time (the step's messages leave): its term, vote and
 //  leadership are now known to the world.
@@ -294,6 +341,8 @@ s_record (fixture_t *self, uint32_t i, const core_update_t *update)
             s_violation (self, FIXTURE_NO_QUORUM_LEADER,
                          "node %" PRIu64 " leads term %" PRIu64 " with vote weight %" PRIu64,
                          i, term, granted);
+        if (self->opts.replicate)
+            s_check_completeness (self, i);
         node->lead_since_ms = self->now_ms;
         node->contact_mask = 0;
         node->stale_reported = false;
@@ -376,6 +425,254 @@ s_check (fixture_t *self)
 }
 
 //  --------------------------------------------------------------------------
+//  Logs: the durable log of ids, applying, proposals, and their checks
+
+static uint64_t
+s_chain (uint64_t previous, uint64_t term, uint64_t id)
+{
+    uint64_t h = (previous ^ (term * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+    h = (h ^ id) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 29);
+}
+
+static uint64_t
+s_log_last (const fxlog_t *log)
+{
+    return log->snap_index + log->count;
+}
+
+//  The id and history hash at index, if the log (or its snapshot) has it.
+static bool
+s_log_at (const fxlog_t *log, uint64_t index, uint64_t *term, uint64_t *id, uint64_t *hash)
+{
+    if (index == 0 || index > s_log_last (log))
+        return false;
+    if (index <= log->snap_index) {
+        if (id)
+            *id = log->snap_ids [index - 1];
+        if (index == log->snap_index) {
+            if (term)
+                *term = log->snap_term;
+            if (hash)
+                *hash = log->snap_hash;
+        }
+        else {
+            if (term)
+                *term = 0;      //  Inside the snapshot: not kept
+            if (hash)
+                *hash = 0;
+        }
+        return true;
+    }
+    size_t k = index - log->snap_index - 1;
+    if (term)
+        *term = log->terms [k];
+    if (id)
+        *id = log->ids [k];
+    if (hash)
+        *hash = log->hashes [k];
+    return true;
+}
+
+static void
+s_log_reserve (fxlog_t *log, size_t count)
+{
+    if (count <= log->alloc)
+        return;
+    size_t alloc = log->alloc ? log->alloc : 64;
+    while (alloc < count)
+        alloc *= 2;
+    log->terms = realloc (log->terms, alloc * sizeof (uint64_t));
+    log->ids = realloc (log->ids, alloc * sizeof (uint64_t));
+    log->hashes = realloc (log->hashes, alloc * sizeof (uint64_t));
+    assert (log->terms && log->ids && log->hashes);
+    log->alloc = alloc;
+}
+
+static void
+s_snap_reserve (fxlog_t *log, size_t count)
+{
+    if (count <= log->snap_alloc)
+        return;
+    size_t alloc = log->snap_alloc ? log->snap_alloc : 64;
+    while (alloc < count)
+        alloc *= 2;
+    log->snap_ids = realloc (log->snap_ids, alloc * sizeof (uint64_t));
+    assert (log->snap_ids);
+    log->snap_alloc = alloc;
+}
+
+static void
+s_log_free (fxlog_t *log)
+{
+    free (log->snap_ids);
+    free (log->terms);
+    free (log->ids);
+    free (log->hashes);
+    memset (log, 0, sizeof (*log));
+}
+
+//  Log matching: whoever else holds an entry of this term at this index
+//  must have the same history up to it.
+static void
+s_check_matching (fixture_t *self, uint32_t i, uint64_t index, uint64_t term, uint64_t hash)
+{
+    for (uint32_t j = 0; j < self->opts.nodes; j++) {
+        uint64_t other_term, other_hash;
+        if (j == i || !s_log_at (&self->node [j].log, index, &other_term, NULL, &other_hash)
+        ||  other_term != term || other_hash == 0 || other_hash == hash)
+            continue;
+        s_violation (self, FIXTURE_LOG_MATCHING,
+                     "index %" PRIu64 " term %" PRIu64 ": node %" PRIu64
+                     " and another hold different histories", index, term, i);
+        return;
+    }
+}
+
+//  The appends of a step, made durable (the step's ids were copied at
+//  step time: the payload pointers die with the event).
+static void
+s_log_persist (fixture_t *self, uint32_t i, const core_update_t *update)
+{
+    node_t *node = &self->node [i];
+    fxlog_t *log = &node->log;
+    if (update->install_snapshot) {
+        assert (node->step_snapshot_count == update->snapshot_index + 1);
+        s_snap_reserve (log, update->snapshot_index);
+        memcpy (log->snap_ids, node->step_snapshot, update->snapshot_index * sizeof (uint64_t));
+        log->snap_index = update->snapshot_index;
+        log->snap_term = update->snapshot_term;
+        log->snap_hash = node->step_snapshot [update->snapshot_index];
+        log->count = 0;
+        node->applied = log->snap_index;
+    }
+    if (update->log_truncate && update->log_truncate_after < s_log_last (log)) {
+        assert (update->log_truncate_after >= log->snap_index);
+        log->count = update->log_truncate_after - log->snap_index;
+    }
+    for (size_t a = 0; a < update->append_count; a++) {
+        const core_entry_t *entry = &update->appends [a];
+        if (entry->index != s_log_last (log) + 1) {
+            s_violation (self, FIXTURE_LOG_MATCHING,
+                         "node %" PRIu64 " appended index %" PRIu64 " after %" PRIu64,
+                         i, entry->index, s_log_last (log));
+            return;
+        }
+        uint64_t previous = 0;
+        s_log_at (log, entry->index - 1, NULL, NULL, &previous);
+        s_log_reserve (log, log->count + 1);
+        log->terms [log->count] = entry->term;
+        log->ids [log->count] = node->step_ids [a];
+        log->hashes [log->count] = s_chain (previous, entry->term, node->step_ids [a]);
+        log->count++;
+        s_check_matching (self, i, entry->index, entry->term, log->hashes [log->count - 1]);
+    }
+}
+
+//  One entry applied at node i: every node applies the same id at an index.
+static void
+s_apply_check (fixture_t *self, uint32_t i, uint64_t index, uint64_t id)
+{
+    if (index >= self->applied_alloc) {
+        size_t alloc = self->applied_alloc ? self->applied_alloc : 1024;
+        while (alloc <= index)
+            alloc *= 2;
+        self->applied_ids = realloc (self->applied_ids, alloc * sizeof (uint64_t));
+        assert (self->applied_ids);
+        memset (self->applied_ids + self->applied_alloc, 0,
+                (alloc - self->applied_alloc) * sizeof (uint64_t));
+        self->applied_alloc = alloc;
+    }
+    if (self->applied_ids [index] && self->applied_ids [index] != id + 1)
+        s_violation (self, FIXTURE_SM_SAFETY,
+                     "node %" PRIu64 " applied id %" PRIu64 " at index %" PRIu64
+                     ", another node a different one", i, id, index);
+    else
+        self->applied_ids [index] = id + 1;
+    if (index > self->applied_max)
+        self->applied_max = index;
+}
+
+static void
+s_ack (fixture_t *self, const proposal_t *proposal)
+{
+    if (self->acked_count == self->acked_alloc) {
+        self->acked_alloc = self->acked_alloc ? 2 * self->acked_alloc : 256;
+        self->acked = realloc (self->acked, self->acked_alloc * sizeof (proposal_t));
+        assert (self->acked);
+    }
+    self->acked [self->acked_count++] = *proposal;
+}
+
+//  Apply what the step committed, answer our proposals, compact.
+static void
+s_apply (fixture_t *self, uint32_t i, const core_update_t *update)
+{
+    node_t *node = &self->node [i];
+    fxlog_t *log = &node->log;
+    if (update->install_snapshot)
+        for (uint64_t k = 1; k <= log->snap_index; k++)
+            s_apply_check (self, i, k, log->snap_ids [k - 1]);
+    uint64_t last = s_log_last (log);
+    uint64_t commit = update->commit_index < last ? update->commit_index : last;
+    while (node->applied < commit) {
+        uint64_t index = ++node->applied, term = 0, id = 0;
+        s_log_at (log, index, &term, &id, NULL);
+        s_apply_check (self, i, index, id);
+        for (size_t p = 0; p < node->proposal_count; p++) {
+            proposal_t *proposal = &node->proposals [p];
+            if (proposal->index != index)
+                continue;
+            //  Ours if the entry that committed there is the one we appended
+            if (proposal->term == term && proposal->id == id)
+                s_ack (self, proposal);
+            node->proposals [p--] = node->proposals [--node->proposal_count];
+        }
+    }
+    //  Proposals at indexes already applied can no longer be answered
+    for (size_t p = 0; p < node->proposal_count; p++)
+        if (node->proposals [p].index <= node->applied)
+            node->proposals [p--] = node->proposals [--node->proposal_count];
+    //  A snapshot of the applied state, as a node compacts its log
+    if (self->opts.replicate && node->applied >= log->snap_index + FIXTURE_COMPACT_EVERY
+    &&  node->core && core_compact (node->core, node->applied) == 0) {
+        uint64_t upto = node->applied, term = 0, hash = 0;
+        s_log_at (log, upto, &term, NULL, &hash);
+        s_snap_reserve (log, upto);
+        for (uint64_t k = log->snap_index + 1; k <= upto; k++)
+            log->snap_ids [k - 1] = log->ids [k - log->snap_index - 1];
+        size_t drop = upto - log->snap_index;
+        memmove (log->terms, log->terms + drop, (log->count - drop) * sizeof (uint64_t));
+        memmove (log->ids, log->ids + drop, (log->count - drop) * sizeof (uint64_t));
+        memmove (log->hashes, log->hashes + drop, (log->count - drop) * sizeof (uint64_t));
+        log->count -= drop;
+        log->snap_index = upto;
+        log->snap_term = term;
+        log->snap_hash = hash;
+    }
+}
+
+//  Leader completeness: a new leader holds every entry anyone applied.
+static void
+s_check_completeness (fixture_t *self, uint32_t i)
+{
+    const fxlog_t *log = &self->node [i].log;
+    for (uint64_t index = 1; index <= self->applied_max; index++) {
+        uint64_t id;
+        if (!self->applied_ids [index])
+            continue;
+        if (!s_log_at (log, index, NULL, &id, NULL) || id + 1 != self->applied_ids [index]) {
+            s_violation (self, FIXTURE_LEADER_COMPLETENESS,
+                         "node %" PRIu64 " leads term %" PRIu64
+                         " without the entry applied at index %" PRIu64,
+                         i, core_term (self->node [i].core), index);
+            return;
+        }
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  The network
 
 static bool
@@ -440,20 +737,70 @@ s_arrival (fixture_t *self, uint32_t from, uint32_t to)
     return start + delay;
 }
 
+static uint64_t *
+s_copy_payload (const uint64_t *payload, size_t count)
+{
+    if (!count)
+        return NULL;
+    uint64_t *copy = malloc (count * sizeof (uint64_t));
+    assert (copy);
+    memcpy (copy, payload, count * sizeof (uint64_t));
+    return copy;
+}
+
+//  Put msg on the wire with a copy of payload (borrowed from the caller).
 static void
-s_send (fixture_t *self, const core_msg_t *msg)
+s_send (fixture_t *self, const core_msg_t *msg, const uint64_t *payload, size_t count)
 {
     if (!self->link_up [msg->from][msg->to])
         return;
     if (self->opts.loss_ppm && rng_below (&self->rng, 1000000) < self->opts.loss_ppm)
         return;
-    flight_t flight = { .at_ms = s_arrival (self, msg->from, msg->to), .order = self->sent++, .msg = *msg };
+    flight_t flight = { .at_ms = s_arrival (self, msg->from, msg->to), .order = self->sent++,
+                        .msg = *msg, .payload = s_copy_payload (payload, count),
+                        .payload_count = count };
     s_heap_push (self, &flight);
     if (self->opts.dup_ppm && rng_below (&self->rng, 1000000) < self->opts.dup_ppm) {
         flight.at_ms = s_arrival (self, msg->from, msg->to);
         flight.order = self->sent++;
+        flight.payload = s_copy_payload (payload, count);
         s_heap_push (self, &flight);
     }
+}
+
+//  What an APPEND or SNAPSHOT carries, read from node i's durable log as
+//  the node would when it encodes the message; NULL for other messages.
+static uint64_t *
+s_payload (fixture_t *self, uint32_t i, const core_msg_t *msg, size_t *count)
+{
+    const fxlog_t *log = &self->node [i].log;
+    *count = 0;
+    if (msg->type == CORE_MSG_APPEND && msg->entry_count) {
+        uint64_t *payload = malloc (2 * msg->entry_count * sizeof (uint64_t));
+        assert (payload);
+        for (uint32_t k = 0; k < msg->entry_count; k++) {
+            uint64_t term = 0, id = 0;
+            bool have = s_log_at (log, msg->prev_index + 1 + k, &term, &id, NULL);
+            assert (have && msg->prev_index + 1 + k > log->snap_index);
+            (void) have;
+            payload [2 * k] = term;
+            payload [2 * k + 1] = id;
+        }
+        *count = 2 * msg->entry_count;
+        return payload;
+    }
+    if (msg->type == CORE_MSG_SNAPSHOT) {
+        //  The ids through snap_index, then the history hash of the last
+        //  (log matching is checked on it after the install)
+        assert (msg->prev_index == log->snap_index);
+        *count = log->snap_index + 1;
+        uint64_t *payload = malloc (*count * sizeof (uint64_t));
+        assert (payload);
+        memcpy (payload, log->snap_ids, log->snap_index * sizeof (uint64_t));
+        payload [log->snap_index] = log->snap_hash;
+        return payload;
+    }
+    return NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -484,9 +831,12 @@ s_commit (fixture_t *self, uint32_t i, const core_update_t *update)
         node->hard.voted_for = update->voted_for;
         node->has_hard = true;
     }
+    s_log_persist (self, i, update);
     s_record (self, i, update);
     for (size_t m = 0; m < update->msg_count; m++) {
         const core_msg_t *msg = &update->msgs [m];
+        size_t count;
+        uint64_t *payload = s_payload (self, i, msg, &count);
         if (msg->type == CORE_MSG_HEARTBEAT && msg->role != CORE_LEADER && !msg->resign)
             continue;       //  A beacon, as the node publishes it: only monitors hear it
         if (msg->to == CORE_TO_ALL) {
@@ -498,12 +848,14 @@ s_commit (fixture_t *self, uint32_t i, const core_update_t *update)
                     continue;
                 core_msg_t routed = *msg;
                 routed.to = j;
-                s_send (self, &routed);
+                s_send (self, &routed, payload, count);
             }
         }
         else
-            s_send (self, msg);
+            s_send (self, msg, payload, count);
+        free (payload);
     }
+    s_apply (self, i, update);
     node->deadline_ms = s_true (node, update->next_deadline_ms);
 }
 
@@ -546,6 +898,16 @@ s_trace_step (fixture_t *self, uint32_t i, const char *what, const core_msg_t *m
         fprintf (self->trace, " lease-until=%" PRIu64, core_lease_expiry_ms (core));
     if (update->persist)
         fprintf (self->trace, " persist(t%" PRIu64 ",v%d)", update->term, update->voted_for);
+    if (update->log_truncate)
+        fprintf (self->trace, " truncate>%" PRIu64, update->log_truncate_after);
+    if (update->append_count)
+        fprintf (self->trace, " append %" PRIu64 "..%" PRIu64 "(t%" PRIu64 ")",
+                 update->appends [0].index, update->appends [update->append_count - 1].index,
+                 update->appends [update->append_count - 1].term);
+    if (update->install_snapshot)
+        fprintf (self->trace, " install-snapshot@%" PRIu64, update->snapshot_index);
+    if (update->commit_changed)
+        fprintf (self->trace, " commit=%" PRIu64, update->commit_index);
     if (update->msg_count)
         fprintf (self->trace, " sends %zu", update->msg_count);
     fprintf (self->trace, "\n");
@@ -564,6 +926,7 @@ s_hash_step (fixture_t *self, uint32_t i, const core_event_t *event, const core_
     }
     s_mix (self, update->term);
     s_mix (self, (uint64_t) (uint32_t) update->voted_for);
+    s_mix (self, (update->commit_index << 8) ^ update->append_count ^ ((uint64_t) update->log_truncate << 7));
     s_mix (self, ((uint64_t) core_role (self->node [i].core) << 40)
                  | ((uint64_t) update->msg_count << 8) | update->persist);
     s_mix (self, update->next_deadline_ms);
@@ -576,6 +939,23 @@ s_step (fixture_t *self, uint32_t i, const core_event_t *event, const char *what
     node_t *node = &self->node [i];
     core_update_t *update = &self->update;
     int rc = core_step (node->core, event, update);
+    //  The appends' payloads point into the event: keep their ids now,
+    //  since the step may wait in fsync past the event's lifetime.
+    for (size_t a = 0; a < update->append_count; a++)
+        node->step_ids [a] = update->appends [a].data ? *(const uint64_t *) update->appends [a].data : 0;
+    //  A proposal is the client's from now on: it may commit in this very
+    //  step (a leader that is a quorum by itself).
+    if (event->type == CORE_EV_PROPOSE && rc == 0 && update->proposed_index) {
+        if (node->proposal_count == FIXTURE_PROPOSALS_MAX) {
+            memmove (node->proposals, node->proposals + 1,
+                     (FIXTURE_PROPOSALS_MAX - 1) * sizeof (proposal_t));
+            node->proposal_count--;
+        }
+        node->proposals [node->proposal_count++] = (proposal_t) {
+            .index = update->proposed_index, .term = update->proposed_term,
+            .id = *(const uint64_t *) event->entries [0].data
+        };
+    }
     node->woke = false;
     self->events++;
     s_hash_step (self, i, event, update);
@@ -630,8 +1010,17 @@ s_boot (fixture_t *self, uint32_t i)
     //  nothing to do with the one before the crash.
     node->offset_ms = 1000 + rng_below (&self->rng, 100000);
     node->start_ms = self->now_ms;
-    node->core = core_new (&config, node->has_hard ? &node->hard : NULL,
-                           s_local (node, self->now_ms));
+    const fxlog_t *log = &node->log;
+    core_log_t core_log = {
+        .snapshot_index = log->snap_index, .snapshot_term = log->snap_term,
+        .terms = log->terms, .count = log->count
+    };
+    node->core = core_new_with_log (&config, node->has_hard ? &node->hard : NULL, &core_log,
+                                    s_local (node, self->now_ms));
+    //  The state machine is rebuilt from the snapshot; the rest is applied
+    //  again as the commit index is learned.
+    node->applied = log->snap_index;
+    node->proposal_count = 0;
     node->deadline_ms = self->now_ms;
     node->syncing = false;
     node->paused_until_ms = 0;
@@ -659,8 +1048,10 @@ s_deliver (fixture_t *self, flight_t *flight)
     uint32_t to = flight->msg.to;
     node_t *node = &self->node [to];
     //  Dropped if the recipient is down or the link was cut in flight.
-    if (!node->core || !self->link_up [flight->msg.from][to])
+    if (!node->core || !self->link_up [flight->msg.from][to]) {
+        free (flight->payload);
         return;
+    }
     if (self->now_ms < s_wake_ms (node)) {
         //  It waits in the socket until the process takes events again.
         flight->at_ms = s_wake_ms (node);
@@ -674,7 +1065,26 @@ s_deliver (fixture_t *self, flight_t *flight)
     };
     if (event.msg.type == CORE_MSG_HEARTBEAT)
         event.msg.to = CORE_TO_ALL;     //  As published
+    core_entry_t entries [CORE_APPEND_MAX];
+    if (event.msg.type == CORE_MSG_APPEND && flight->payload_count == 2 * (size_t) event.msg.entry_count
+    &&  event.msg.entry_count <= CORE_APPEND_MAX) {
+        for (uint32_t k = 0; k < event.msg.entry_count; k++)
+            entries [k] = (core_entry_t) {
+                .index = event.msg.prev_index + 1 + k, .term = flight->payload [2 * k],
+                .type = flight->payload [2 * k + 1] ? CORE_ENTRY_COMMAND : CORE_ENTRY_NOOP,
+                .data = (const uint8_t *) &flight->payload [2 * k + 1], .size = sizeof (uint64_t)
+            };
+        event.entries = entries;
+    }
+    if (event.msg.type == CORE_MSG_SNAPSHOT) {
+        //  Kept until the step's commit, which may wait in fsync
+        free (node->step_snapshot);
+        node->step_snapshot = flight->payload;
+        node->step_snapshot_count = flight->payload_count;
+        flight->payload = NULL;
+    }
     s_step (self, to, &event, core_msg_type_name (flight->msg.type));
+    free (flight->payload);
 }
 
 //  Process the earliest pending event if it is at or before until_ms.
@@ -733,6 +1143,7 @@ fixture_new (const fixture_options_t *opts)
     self->config.lease_ms = opts->lease_ms;
     self->config.max_drift_ppm = opts->max_drift_ppm;
     self->config.unsafe_controls = opts->unsafe_controls;
+    self->config.replicate = opts->replicate;
     if (core_config_check (&self->config, NULL, 0)
     || quorum_init (&self->quorum, opts->nodes, self->config.weights)) {
         free (self);
@@ -759,8 +1170,14 @@ fixture_destroy (fixture_t **self_p)
         for (uint32_t i = 0; i < FIXTURE_NODES_MAX; i++) {
             core_destroy (&self->node [i].core);
             free (self->node [i].pending);
+            free (self->node [i].step_snapshot);
+            s_log_free (&self->node [i].log);
         }
+        for (size_t f = 0; f < self->flight_count; f++)
+            free (self->heap [f].payload);
         free (self->heap);
+        free (self->applied_ids);
+        free (self->acked);
         free (self->terms);
         free (self);
         *self_p = NULL;
@@ -984,6 +1401,54 @@ fixture_command (fixture_t *self, uint32_t node, core_event_type_t type, uint32_
         return -1;      //  A stopped process takes no commands either
     core_event_t event = { .type = type, .now_ms = s_local (n, self->now_ms), .target = target };
     return s_step (self, node, &event, "command");
+}
+
+int
+fixture_propose (fixture_t *self, uint32_t node, uint64_t id)
+{
+    assert (node < self->opts.nodes && id > 0);
+    node_t *n = &self->node [node];
+    if (!n->core || s_blocked (self, n))
+        return -1;
+    core_entry_t entry = { .type = CORE_ENTRY_COMMAND, .data = (const uint8_t *) &id,
+                           .size = sizeof (id) };
+    core_event_t event = { .type = CORE_EV_PROPOSE, .now_ms = s_local (n, self->now_ms),
+                           .entries = &entry };
+    return s_step (self, node, &event, "propose");
+}
+
+uint64_t
+fixture_acked_writes (fixture_t *self)
+{
+    return self->acked_count;
+}
+
+uint64_t
+fixture_applied_max (fixture_t *self)
+{
+    return self->applied_max;
+}
+
+uint64_t
+fixture_check_acked (fixture_t *self, uint32_t node)
+{
+    assert (node < self->opts.nodes);
+    const node_t *n = &self->node [node];
+    uint64_t checked = 0;
+    for (size_t a = 0; a < self->acked_count; a++) {
+        const proposal_t *write = &self->acked [a];
+        if (write->index > n->applied)
+            continue;
+        uint64_t id = 0;
+        if (!s_log_at (&n->log, write->index, NULL, &id, NULL) || id != write->id) {
+            s_violation (self, FIXTURE_ACKED_LOST,
+                         "acknowledged write %" PRIu64 " at index %" PRIu64 " is not in node %"
+                         PRIu64 "'s log", write->id, write->index, node);
+            break;
+        }
+        checked++;
+    }
+    return checked;
 }
 
 core_t *

@@ -23,7 +23,20 @@
       - no node votes for two candidates in one term, across restarts too;
       - every leader holds a weighted quorum of votes in its term;
       - no running node stays leader longer than T after it last heard
-        from a quorum (what CheckQuorum guarantees).
+        from a quorum (what CheckQuorum guarantees);
+    and, with log replication (opts.replicate, the default):
+      - log matching: two logs holding an entry of one term at one index
+        hold the same entries up to it (a hash chain per entry);
+      - leader completeness: a new leader's log holds every entry any node
+        has applied;
+      - state-machine safety: no two nodes apply different entries at one
+        index (snapshots included);
+      - no acknowledged write lost: every write whose proposer applied it
+        (what the node would answer its client) stays at its index.
+    Payloads are 64-bit ids (0: a leader's no-op); each node keeps a
+    durable log and snapshot of ids, applies what commits, and compacts
+    every FIXTURE_COMPACT_EVERY applied entries, so followers that fall
+    far behind are sent snapshots.
     What a node has "externalised" (its term, its vote, its leadership) is
     recorded when its step's messages leave, after the fsync; what only
     ever lived in a crashed process's memory is nobody's business.
@@ -39,6 +52,7 @@
 #include "core.h"
 
 #define FIXTURE_NODES_MAX   16
+#define FIXTURE_COMPACT_EVERY   64      //  Applied entries between snapshots
 
 typedef struct {
     uint32_t nodes;                             //  1..FIXTURE_NODES_MAX
@@ -59,6 +73,7 @@ typedef struct {
     uint64_t late_min_ms;
     uint64_t late_max_ms;
     uint64_t fsync_ms_max;                      //  A persisting step stalls 0..this ms
+    bool replicate;                             //  Cores replicate a log (default on)
 } fixture_options_t;
 
 //  The properties the checker knows; each violation is filed under one.
@@ -74,6 +89,10 @@ typedef enum {
     FIXTURE_LIVENESS,           //  No agreed leader with a lease in time
     FIXTURE_INSTABILITY,        //  A leader change on a healthy network
     FIXTURE_REJOIN,             //  A rejoining node raised a term or moved the leader
+    FIXTURE_LOG_MATCHING,       //  Same index and term, different history
+    FIXTURE_LEADER_COMPLETENESS,    //  A leader without an applied entry
+    FIXTURE_SM_SAFETY,          //  Two nodes applied different entries at one index
+    FIXTURE_ACKED_LOST,         //  An acknowledged write is no longer at its index
     FIXTURE_PROPERTIES
 } fixture_property_t;
 
@@ -167,6 +186,21 @@ uint64_t fixture_quiet_at (fixture_t *self);
 //  Deliver a local command (CORE_EV_TRANSFER, CORE_EV_CAMPAIGN) to node now;
 //  returns core_step's result, or -1 without a step if the node is blocked.
 int fixture_command (fixture_t *self, uint32_t node, core_event_type_t type, uint32_t target);
+
+//  Propose write id (> 0) at node now, as a client would ask it; returns
+//  0 if its core appended it (it leads), -1 otherwise.
+int fixture_propose (fixture_t *self, uint32_t node, uint64_t id);
+
+//  Writes acknowledged so far (applied by the node they were proposed to).
+uint64_t fixture_acked_writes (fixture_t *self);
+
+//  Highest index any node has applied.
+uint64_t fixture_applied_max (fixture_t *self);
+
+//  Check that every acknowledged write is still at its index in node's
+//  log or snapshot, if node has applied that far (files FIXTURE_ACKED_LOST
+//  otherwise); returns how many acknowledged writes it has applied.
+uint64_t fixture_check_acked (fixture_t *self, uint32_t node);
 
 //  The core of a live node (NULL when crashed).
 core_t *fixture_core (fixture_t *self, uint32_t node);

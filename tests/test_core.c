@@ -202,18 +202,18 @@ test_regression_grant_vote_once_per_term (void **state)
     core_t *core = s_core (0, 5, NULL, 0);
     uint64_t t = 1000;          //  Past the boot protection (T = 250)
     memset (&update, 0, sizeof update);
-    assert_true (core_grant_vote (core, 1, 5, false, t, &update));
+    assert_true (core_grant_vote (core, 1, 5, 0, 0, false, t, &update));
     assert_true (update.persist);
     assert_int_equal (core_term (core), 5);
     assert_int_equal (core_voted_for (core), 1);
-    assert_false (core_grant_vote (core, 2, 5, false, t, &update));    //  Second candidate
-    assert_true (core_grant_vote (core, 1, 5, false, t, &update));     //  Same one again: fine
-    assert_false (core_grant_vote (core, 3, 4, false, t, &update));    //  Lower term
+    assert_false (core_grant_vote (core, 2, 5, 0, 0, false, t, &update));    //  Second candidate
+    assert_true (core_grant_vote (core, 1, 5, 0, 0, false, t, &update));     //  Same one again: fine
+    assert_false (core_grant_vote (core, 3, 4, 0, 0, false, t, &update));    //  Lower term
     assert_int_equal (core_term (core), 5);
-    assert_false (core_grant_vote (core, 0, 6, false, t, &update));    //  Ourselves
-    assert_false (core_grant_vote (core, 9, 6, false, t, &update));    //  Not a member
+    assert_false (core_grant_vote (core, 0, 6, 0, 0, false, t, &update));    //  Ourselves
+    assert_false (core_grant_vote (core, 9, 6, 0, 0, false, t, &update));    //  Not a member
     memset (&update, 0, sizeof update);
-    assert_true (core_grant_vote (core, 2, 6, false, t, &update));     //  New term: new vote
+    assert_true (core_grant_vote (core, 2, 6, 0, 0, false, t, &update));     //  New term: new vote
     assert_true (update.persist);
     assert_int_equal (core_voted_for (core), 2);
 

@@ -5,6 +5,7 @@
     meshsim --stability-hour           one simulated hour per cluster shape
     meshsim --determinism N [--seed S] run seeds twice in this process, compare
     meshsim --scenario stale-prevote   a directed scenario (docs/SIMULATION.md,
+    meshsim --scenario figure8         (Raft figure 8; with --expect under a control)
                                        "Findings"); exits 1 if it reproduces
 
     Options:
@@ -12,6 +13,7 @@
       --control NAME[,NAME] switch protections off (meshsim_unsafe only):
                             no-prevote no-check-quorum long-lease quorum-third
                             no-persist count-entries lower-term-wins
+                            commit-no-quorum no-up-to-date commit-old-term
       --expect PROPERTY     sweep until a schedule violates PROPERTY; succeed
                             then, fail if none does (negative controls)
       --k K                 liveness bound in election timeouts (default 20)
@@ -46,6 +48,9 @@ static const control_t s_controls [] = {
     { "no-persist",       CORE_UNSAFE_NO_PERSIST },
     { "count-entries",    CORE_UNSAFE_COUNT_ENTRIES },
     { "lower-term-wins",  CORE_UNSAFE_LOWER_TERM_WINS },
+    { "commit-no-quorum", CORE_UNSAFE_COMMIT_NO_QUORUM },
+    { "no-up-to-date",    CORE_UNSAFE_NO_UP_TO_DATE },
+    { "commit-old-term",  CORE_UNSAFE_COMMIT_OLD_TERM },
 };
 #define CONTROLS (sizeof (s_controls) / sizeof (s_controls [0]))
 
@@ -76,6 +81,8 @@ typedef struct {
     uint64_t events;
     uint64_t sim_ms;
     uint64_t failed;            //  Schedules with a violation
+    uint64_t writes_proposed;   //  Client writes a leader appended
+    uint64_t writes_acked;      //  ... and acknowledged
     uint64_t by_property [FIXTURE_PROPERTIES];
     uint64_t faults [SIM_FAULTS];
     uint64_t by_size [10];
@@ -309,6 +316,8 @@ s_totals_add (totals_t *t, const sim_result_t *r, FILE *samples)
     t->events += r->events;
     t->sim_ms += r->sim_ms;
     t->failed += r->violated != 0;
+    t->writes_proposed += r->writes_proposed;
+    t->writes_acked += r->writes_acked;
     for (int p = 0; p < FIXTURE_PROPERTIES; p++)
         t->by_property [p] += (r->violated >> p) & 1;
     for (int k = 0; k < SIM_FAULTS; k++)
@@ -336,6 +345,8 @@ s_totals_print (totals_t *t, const args_t *args, uint64_t first)
             " simulated-hours %.2f violations %" PRIu64 "\n",
             t->schedules, first, first + t->schedules - 1, t->events,
             (double) t->sim_ms / 3600000.0, t->failed);
+    printf ("writes: proposed %" PRIu64 ", acknowledged %" PRIu64 " (each checked still at its "
+            "index on every node that applied that far)\n", t->writes_proposed, t->writes_acked);
     printf ("clusters: size");
     for (int n = 1; n <= 9; n++)
         printf (" %d:%" PRIu64, n, t->by_size [n]);
@@ -527,12 +538,23 @@ s_determinism (const args_t *args)
 static int
 s_scenario (const args_t *args)
 {
-    if (strcmp (args->scenario, "stale-prevote"))
+    bool figure8 = !strcmp (args->scenario, "figure8");
+    if (strcmp (args->scenario, "stale-prevote") && !figure8)
         return s_usage ("unknown scenario");
     sim_config_t config;
     s_config (args, args->seed, &config);
     config.trace = args->trace ? stdout : NULL;
     sim_result_t result;
+    if (figure8) {
+        if (sim_scenario_figure8 (&config, &result))
+            return s_usage ("cannot build that cluster");
+        printf ("scenario figure8, seed %" PRIu64 ": %" PRIu64 " events, staging: %s; %s\n",
+                args->seed, result.events, result.property_text [0],
+                result.violated ? result.text : "no violation");
+        if (args->expect >= 0)
+            return (result.violated & (1u << args->expect)) ? 0 : 1;
+        return result.violated ? 1 : 0;
+    }
     if (sim_scenario_stale_prevote (&config, &result))
         return s_usage ("cannot build that cluster");
     printf ("scenario stale-prevote, seed %" PRIu64 ": %" PRIu64 " events, hash %016" PRIx64 ": %s\n",

@@ -6,10 +6,67 @@
 */
 #include "sim.h"
 #include "sim_cluster.h"
+#include "rng.h"
 #include <inttypes.h>
 #include <string.h>
 
 #define SIM_RNG_SALT    0xD1B54A32D192ED03ULL
+#define SIM_CLIENT_SALT 0x8CB92BA72F3D8DD7ULL
+
+//  A client: writes to whichever node believes it leads (as a dispatch
+//  service that found the leader would), one every gap_min..gap_max ms,
+//  from its own rng so that the schedule's decisions do not depend on it.
+typedef struct {
+    rng_t rng;
+    uint64_t next_id;
+    uint64_t next_ms;
+    uint64_t gap_min_ms;
+    uint64_t gap_max_ms;
+    uint64_t proposed;
+} sim_client_t;
+
+static void
+s_client_init (sim_client_t *client, uint64_t seed, uint64_t gap_min_ms, uint64_t gap_max_ms)
+{
+    memset (client, 0, sizeof (*client));
+    rng_seed (&client->rng, seed ^ SIM_CLIENT_SALT);
+    client->gap_min_ms = gap_min_ms;
+    client->gap_max_ms = gap_max_ms;
+}
+
+//  Run the fixture for ms with the client writing meanwhile.
+static void
+s_run (fixture_t *f, sim_client_t *client, uint32_t nodes, uint64_t ms)
+{
+    uint64_t until = fixture_now (f) + ms;
+    while (fixture_now (f) < until) {
+        uint64_t next = client->next_ms < until ? client->next_ms : until;
+        if (next > fixture_now (f))
+            fixture_run_until (f, next);
+        if (fixture_now (f) < client->next_ms)
+            continue;
+        client->next_ms = fixture_now (f) + client->gap_min_ms
+                        + rng_below (&client->rng, client->gap_max_ms - client->gap_min_ms + 1);
+        for (uint32_t i = 0; i < nodes; i++) {
+            core_t *core = fixture_core (f, i);
+            if (core && core_role (core) == CORE_LEADER && !fixture_blocked (f, i)) {
+                if (fixture_propose (f, i, ++client->next_id) == 0)
+                    client->proposed++;
+                break;
+            }
+        }
+    }
+}
+
+//  Every acknowledged write is still where it was acknowledged, on every
+//  live node that has applied that far.
+static void
+s_check_writes (fixture_t *f, uint32_t nodes)
+{
+    for (uint32_t i = 0; i < nodes; i++)
+        if (fixture_alive (f, i))
+            fixture_check_acked (f, i);
+}
 
 void
 sim_config_defaults (sim_config_t *config, uint64_t seed)
@@ -228,10 +285,14 @@ sim_run (const sim_config_t *config, sim_result_t *result)
         return -1;
     fixture_set_trace (f, config->trace);
     s_header (config, &cluster, "schedule");
+    uint32_t n = cluster.opts.nodes;
+    sim_client_t client;
+    s_client_init (&client, config->seed, 5, 60);
 
-    //  1. Safety: faults at random gaps, mostly under 1.5 s, some bursts.
+    //  1. Safety: faults at random gaps, mostly under 1.5 s, some bursts,
+    //  while a client writes.
     fixture_trace_note (f, "PHASE safety");
-    fixture_run_for (f, rng_below (&rng, 2000));
+    s_run (f, &client, n, rng_below (&rng, 2000));
     result->faults = 5 + (uint32_t) rng_below (&rng, 36);
     for (uint32_t k = 0; k < result->faults; k++) {
         sim_fault_t fault = sim_fault_inject (f, &cluster, &rng, config->without);
@@ -241,8 +302,9 @@ sim_run (const sim_config_t *config, sim_result_t *result)
         uint64_t gap = roll < 30 ? rng_below (&rng, 100)
                      : roll < 90 ? 100 + rng_below (&rng, 1400)
                      : 1500 + rng_below (&rng, 3500);
-        fixture_run_for (f, gap);
+        s_run (f, &client, n, gap);
     }
+    s_check_writes (f, n);
 
     //  2. Liveness.
     s_stop_faults (f, &cluster);
@@ -254,7 +316,11 @@ sim_run (const sim_config_t *config, sim_result_t *result)
     if (leader >= 0) {
         uint64_t term = fixture_max_term (f);
         uint32_t elected = fixture_leaders_elected (f);
-        fixture_run_for (f, SIM_STABLE_MS);
+        uint64_t acked = fixture_acked_writes (f);
+        s_run (f, &client, n, SIM_STABLE_MS);
+        s_check_writes (f, n);
+        if (cluster.opts.replicate && fixture_acked_writes (f) == acked)
+            fixture_flag (f, FIXTURE_LIVENESS, "no write was acknowledged in the stability phase");
         if (s_unchanged (f, leader, term, elected, FIXTURE_INSTABILITY,
                          "a healthy network for the stability phase")) {
             uint64_t t = cluster.opts.election_timeout_ms;
@@ -266,6 +332,11 @@ sim_run (const sim_config_t *config, sim_result_t *result)
     leader = fixture_agreed_leader (f);
     if (leader >= 0)
         result->failover_ms = s_failover (f, &cluster, leader, &rng, config->k);
+    //  After the failover: every write acknowledged before it survives.
+    s_run (f, &client, n, 10 * cluster.opts.election_timeout_ms);
+    s_check_writes (f, n);
+    result->writes_acked = fixture_acked_writes (f);
+    result->writes_proposed = client.proposed;
     s_finish (f, &cluster, result);
     fixture_destroy (&f);
     return 0;

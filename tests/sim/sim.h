@@ -62,6 +62,8 @@ typedef struct {
     uint64_t election_timeout_ms;   //  T of this cluster
     int64_t recovery_ms;        //  Faults stop -> agreed leader with lease; -1: never
     int64_t failover_ms;        //  Leader crash -> new valid lease; -1: not measured
+    uint64_t writes_proposed;   //  The client's writes a leader appended
+    uint64_t writes_acked;      //  ... and acknowledged (applied by that leader)
 } sim_result_t;
 
 //  Defaults for seed: safe core, K = SIM_K_DEFAULT, no trace.
@@ -81,5 +83,10 @@ int sim_stability_hour (const sim_config_t *config, uint32_t nodes, const uint32
 //  held back by queuing links count in a later round. Files the rejoin
 //  property when the cut-off node's term rises or the leader changes.
 int sim_scenario_stale_prevote (const sim_config_t *config, sim_result_t *result);
+
+//  Directed scenario "figure8" (sim_scenario.c): Raft figure 8 staged with
+//  cut links; files sm-safety if two writes are applied at one index.
+//  property_text [0] says how far the staging got.
+int sim_scenario_figure8 (const sim_config_t *config, sim_result_t *result);
 
 #endif

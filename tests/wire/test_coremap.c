@@ -64,7 +64,15 @@ static void
 test_every_core_type (void **state)
 {
     fx_t *fx = (fx_t *) *state;
-    for (int type = CORE_MSG_HEARTBEAT; type <= CORE_MSG_TYPE_MAX; type++) {
+    //  Log replication's types (append, append-reply, snapshot) exist in
+    //  the core but not yet on the wire: until they do, the node runs the
+    //  core with replication off and wire_from_core refuses them.
+    for (int type = CORE_MSG_APPEND; type <= CORE_MSG_TYPE_MAX; type++) {
+        core_msg_t sent = { .type = (core_msg_type_t) type, .from = FX_N1, .to = FX_N2, .term = 1 };
+        wire_msg_t msg;
+        assert_int_equal (wire_from_core (fx->peers, &sent, &msg), -1);
+    }
+    for (int type = CORE_MSG_HEARTBEAT; type < CORE_MSG_APPEND; type++) {
         for (int variant = 0; variant < 2; variant++) {
             core_msg_t sent = {
                 .type = (core_msg_type_t) type, .from = FX_N1,
