@@ -224,6 +224,8 @@ static const struct {
     uint32_t bit;
 } s_permissions [] = {
     { "may_transfer", CLUSTER_MAY_TRANSFER },
+    { "may_read", CLUSTER_MAY_READ },
+    { "may_write", CLUSTER_MAY_WRITE },
 };
 #define S_PERMISSIONS   (sizeof (s_permissions) / sizeof (s_permissions [0]))
 

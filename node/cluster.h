@@ -21,6 +21,8 @@
             ops
                 public_key = 9b1c...                #  64 hex digits, Ed25519
                 may_transfer = 1                    #  0 or 1, default 0
+                may_read = 1                        #  get, list: 0 or 1, default 0
+                may_write = 1                       #  put, cas, del: 0 or 1, default 0
 
     Clients are the principals that are not nodes: operators' tools
     (meshctl transfer) now, dispatch clients later. They sign requests with
@@ -63,6 +65,8 @@ typedef struct {
 
 //  What a client may ask for: one bit per may_* key of its entry.
 #define CLUSTER_MAY_TRANSFER    (1u << 0)   //  may_transfer: leadership transfer
+#define CLUSTER_MAY_READ        (1u << 1)   //  may_read: get, list (capacity data)
+#define CLUSTER_MAY_WRITE       (1u << 2)   //  may_write: put, cas, del
 
 typedef struct {
     char id [CLUSTER_MEMBER_ID_MAX + 1];        //  Same rules as a member id

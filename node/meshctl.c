@@ -7,10 +7,18 @@
     meshctl status --cluster FILE [--json] [--timeout-ms MS]
     meshctl leader --cluster FILE [--timeout-ms MS]
     meshctl transfer --cluster FILE --to ID --as CLIENT --key SECRET_FILE [--timeout-ms MS]
+    meshctl put|get|cas|del|ls --cluster FILE --as CLIENT --key SECRET_FILE ...
 
     Exit codes: 0 success; 1 no leader, or not done in time (status,
-    leader, transfer); 2 bad arguments or files, or the request refused
-    (transfer); 3 split brain (status, leader, transfer).
+    leader, transfer), or for the capacity map commands an answer "no"
+    (cas-failed, not-found, full) or nothing certain (unavailable,
+    unknown); 2 bad arguments or files, or the request refused (transfer;
+    not-permitted, invalid); 3 split brain (status, leader, transfer).
+
+    put, get, cas, del and ls are the capacity map's commands, built on
+    the client library (client.h): the same signed client requests a
+    dispatch service sends, with the library's rules for retries and for
+    a write whose outcome is unknown.
 
     transfer is the one command that speaks: as a client of the cluster
     file (its clients section), with that client's key, it sends a signed
@@ -21,10 +29,12 @@
     stale until it passes the last value a node saw).
 */
 #define _POSIX_C_SOURCE 200809L
+#include "client.h"
 #include "cluster.h"
 #include "core.h"
 #include "envelope.h"
 #include "keys.h"
+#include "kv.h"
 #include "msg.h"
 #include "peers.h"
 #include "rx.h"
@@ -42,6 +52,8 @@
 #define EXIT_NO_LEADER      1
 #define EXIT_USAGE          2
 #define EXIT_SPLIT_BRAIN    3
+#define EXIT_NOT_DONE       1       //  Data commands: the answer was no, or nothing is certain
+#define DATA_TIMEOUT_MS     5000
 #define STATUS_TIMEOUT_MS   1000
 #define TRANSFER_TIMEOUT_MS 3000
 #define WATCH_REDRAW_MS     100
@@ -56,7 +68,8 @@ static const char *usage_text =
     "      [--weights w1,w2,...]        P.. (default 7100): heartbeat P+2(K-1), rpc\n"
     "      [--id CLUSTER]               P+2(K-1)+1, metrics P+2N+(K-1); --clients N\n"
     "      [--clients N]                (default 1): clients ops, ops2.. with\n"
-    "                                   may_transfer = 1 and keys DIR/ops.secret..\n"
+    "                                   may_transfer, may_read, may_write = 1 and\n"
+    "                                   keys DIR/ops.secret..\n"
     "  cluster-init DIR --hosts H1,H2,.. one member per host (host names or IPv4\n"
     "      [--base-port P] [--weights ..] addresses; ids are the host names if they\n"
     "      [--id CLUSTER] [--clients N]  are valid ids, else n1..nN); ports P, P+1,\n"
@@ -76,8 +89,28 @@ static const char *usage_text =
     "  state --cluster FILE --data DIR  a node's durable term, vote and incarnation\n"
     "                                   (read-only; safe while the node runs), JSON\n"
     "\n"
-    "Exit codes: 0 ok, 1 no leader or not done in time, 2 bad arguments or files\n"
-    "or refused, 3 split brain.\n";
+    "  The capacity map, as client CLIENT with its secret key FILE (may_read for\n"
+    "  get and ls, may_write for put, cas and del). Common options: --cluster FILE\n"
+    "  --as CLIENT --key FILE [--json] [--timeout-ms MS] (default 5000)\n"
+    "  [--via MEMBER] (ask MEMBER first; default the first member).\n"
+    "  put KEY VALUE                    write VALUE (0..256 bytes) under KEY; prints\n"
+    "                                   its version and fencing token (term, index)\n"
+    "  get KEY                          the value and version (from the leader)\n"
+    "  cas KEY EXPECTED_VERSION VALUE   write if KEY's version is EXPECTED_VERSION\n"
+    "                                   (0: if KEY does not exist)\n"
+    "  del KEY [--expected VERSION]     delete (only at that version, if given)\n"
+    "  ls [PREFIX] [--limit N]          keys starting with PREFIX in key order, all\n"
+    "                                   or the first N, one line each\n"
+    "  KEY: 1..128 of [A-Za-z0-9._/-]; a VALUE that starts with '-' goes after --.\n"
+    "  --json: one object (outcome, term, index, version, value or value_hex,\n"
+    "  leader; ls: items). Exit 0 ok; 1 cas-failed, not-found, full, unavailable\n"
+    "  (not done) or unknown (a write with no answer: it may or may not have\n"
+    "  taken effect; read the key back); 2 bad arguments or files, not-permitted,\n"
+    "  invalid.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 no leader or not done in time (or, for the capacity map,\n"
+    "the answer no, or an unknown outcome), 2 bad arguments or files or refused,\n"
+    "3 split brain.\n";
 
 static int
 s_usage_error (const char *format, const char *arg)
@@ -379,7 +412,7 @@ s_cluster_init (int argc, char *argv [])
             snprintf (c->id, sizeof c->id, "ops");
         else
             snprintf (c->id, sizeof c->id, "ops%u", k + 1);
-        c->may = CLUSTER_MAY_TRANSFER;
+        c->may = CLUSTER_MAY_TRANSFER | CLUSTER_MAY_READ | CLUSTER_MAY_WRITE;
     }
     uint64_t total = 0;
     for (uint32_t k = 0; k < nodes; k++)
@@ -554,6 +587,10 @@ s_print_view_json (const cluster_t *cluster, uint32_t member, const watch_view_t
         fprintf (out, "\"lease_ms\":null,");
     if (v->has_lease_expiry)
         fprintf (out, "\"lease_expiry_mono_ms\":%llu,", (unsigned long long) v->lease_expiry_ms);
+    if (v->has_commit)
+        fprintf (out, "\"commit_index\":%llu,", (unsigned long long) v->commit);
+    if (v->has_applied)
+        fprintf (out, "\"applied_index\":%llu,", (unsigned long long) v->applied);
     fprintf (out, "\"storm\":%s,\"incarnation\":%llu,\"seq\":%llu,\"sent_mono_ms\":%llu,"
              "\"recv_mono_ms\":%llu}",
              v->storm ? "true" : "false", (unsigned long long) v->incarnation,
@@ -567,15 +604,30 @@ s_state_name (watch_state_t state)
     return state == WATCH_LEADER ? "leader" : state == WATCH_SPLIT_BRAIN ? "split-brain" : "none";
 }
 
+//  The cluster's commit index as its leader last said it (0 if unknown):
+//  apply lag is measured against it.
+static uint64_t
+s_cluster_commit (const cluster_t *cluster, watch_t *watch)
+{
+    uint64_t commit = 0;
+    for (uint32_t i = 0; i < cluster->member_count; i++) {
+        const watch_view_t *v = watch_view (watch, i);
+        if (v->seen && v->has_commit && v->commit > commit)
+            commit = v->commit;
+    }
+    return commit;
+}
+
 static void
 s_draw_table (const cluster_t *cluster, watch_t *watch, uint64_t now)
 {
     watch_verdict_t verdict;
     watch_verdict (watch, now, 2 * cluster->election_timeout_ms, &verdict);
+    uint64_t commit = s_cluster_commit (cluster, watch);
     printf ("\033[H\033[2J");
     printf ("incidentmesh cluster '%s'   (meshctl watch; Ctrl-C to quit)\n\n", cluster->id);
-    printf ("%-10s %-13s %8s %-10s %9s %10s %-5s\n", "NODE", "ROLE", "TERM", "LEADER",
-            "LEASE ms", "SEEN ms", "STORM");
+    printf ("%-10s %-13s %8s %-10s %9s %10s %9s %6s %-5s\n", "NODE", "ROLE", "TERM", "LEADER",
+            "LEASE ms", "SEEN ms", "APPLIED", "LAG", "STORM");
     for (uint32_t i = 0; i < cluster->member_count; i++) {
         const watch_view_t *v = watch_view (watch, i);
         if (!v->seen) {
@@ -585,10 +637,16 @@ s_draw_table (const cluster_t *cluster, watch_t *watch, uint64_t now)
         char lease [24] = "-";
         if (v->has_lease)
             snprintf (lease, sizeof lease, "%llu", (unsigned long long) s_lease_left (v, now));
-        printf ("%-10s %-13s %8llu %-10s %9s %10llu %-5s\n", cluster->members [i].id,
+        char applied [24] = "-", lag [24] = "-";
+        if (v->has_applied) {
+            snprintf (applied, sizeof applied, "%llu", (unsigned long long) v->applied);
+            snprintf (lag, sizeof lag, "%llu",
+                      (unsigned long long) (commit > v->applied ? commit - v->applied : 0));
+        }
+        printf ("%-10s %-13s %8llu %-10s %9s %10llu %9s %6s %-5s\n", cluster->members [i].id,
                 role_names [v->role & 3], (unsigned long long) v->term,
                 *v->leader ? v->leader : "-", lease, (unsigned long long) (now - v->recv_ms),
-                v->storm ? "STORM" : "-");
+                applied, lag, v->storm ? "STORM" : "-");
     }
     printf ("\n");
     if (verdict.state == WATCH_LEADER)
@@ -695,6 +753,7 @@ s_snapshot (int argc, char *argv [], bool leader_only)
             printf ("\"leader\":null,\"term\":null,\"lease_ms\":null,");
         if (verdict.state == WATCH_SPLIT_BRAIN)
             printf ("\"split_brain\":\"%s\",", verdict.why);
+        printf ("\"commit_index\":%llu,", (unsigned long long) s_cluster_commit (cluster, watch));
         printf ("\"nodes\":[");
         bool first = true;
         for (uint32_t i = 0; i < cluster->member_count; i++) {
@@ -720,9 +779,9 @@ s_snapshot (int argc, char *argv [], bool leader_only)
             if (!v->seen)
                 printf ("%-10s not heard\n", cluster->members [i].id);
             else
-                printf ("%-10s %-12s term %-6llu leader %s\n", cluster->members [i].id,
+                printf ("%-10s %-12s term %-6llu leader %-10s applied %llu\n", cluster->members [i].id,
                         role_names [v->role & 3], (unsigned long long) v->term,
-                        *v->leader ? v->leader : "-");
+                        *v->leader ? v->leader : "-", (unsigned long long) v->applied);
         }
         if (verdict.state == WATCH_LEADER)
             printf ("leader %s term %llu lease %llu ms\n", leader_id,
@@ -837,7 +896,7 @@ s_ask (s_transfer_t *t, uint32_t leader, uint64_t term, wire_msg_t *answer)
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     if (!dealer)
         return -1;
-    wire_socket_harden (dealer);
+    wire_socket_harden (dealer, WIRE_FRAME_BYTES_MAX);
     //  ZMQ_IMMEDIATE: the send waits for the connection, up to the deadline.
     zsock_set_sndtimeo (dealer, (int) (t->deadline_ms - now));
     wire_msg_t request;
@@ -1091,6 +1150,455 @@ s_state (int argc, char *argv [])
     return rc;
 }
 
+//  --------------------------------------------------------------------------
+//  put, get, cas, del, ls: the capacity map, through the client library
+//  (client.h), as a client of the cluster file with that client's key.
+//  Exit 0 ok; 1 the answer was no (cas-failed, not-found, full) or nothing
+//  is certain (unavailable: not done; unknown: a write that may or may not
+//  have taken effect); 2 bad arguments or files, or refused (not-permitted,
+//  invalid). Split brain (3) does not apply: only a leader answers.
+
+typedef struct {
+    const char *command;                //  "put", "get", "cas", "del", "ls"
+    const char *cluster_path;
+    const char *as;                     //  Our client id
+    const char *key_path;               //  Its secret key file
+    const char *via;                    //  Member to ask first, or NULL
+    bool json;
+    uint64_t timeout_ms;
+    bool has_expected;                  //  del --expected
+    uint64_t expected;
+    uint64_t limit;                     //  ls --limit
+    int argc;                           //  The positional arguments
+    char **argv;
+} s_data_options_t;
+
+static int
+s_data_options (int argc, char *argv [], s_data_options_t *o)
+{
+    static struct option longopts [] = {
+        { "cluster", required_argument, NULL, 'c' },
+        { "as", required_argument, NULL, 'a' },
+        { "key", required_argument, NULL, 'k' },
+        { "via", required_argument, NULL, 'v' },
+        { "json", no_argument, NULL, 'j' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { "expected", required_argument, NULL, 'e' },
+        { "limit", required_argument, NULL, 'l' },
+        { NULL, 0, NULL, 0 }
+    };
+    *o = (s_data_options_t) { .command = argv [0], .timeout_ms = DATA_TIMEOUT_MS,
+                              .limit = KV_KEYS_MAX };
+    bool is_del = streq (o->command, "del"), is_ls = streq (o->command, "ls");
+    int option;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'c': o->cluster_path = optarg; break;
+            case 'a': o->as = optarg; break;
+            case 'k': o->key_path = optarg; break;
+            case 'v': o->via = optarg; break;
+            case 'j': o->json = true; break;
+            case 't':
+                if (s_parse_uint (optarg, 1, CLIENT_TIMEOUT_MS_MAX, &o->timeout_ms))
+                    return s_usage_error ("--timeout-ms must be 1..3600000, not '%s'", optarg);
+                break;
+            case 'e':
+                if (!is_del)
+                    return s_usage_error ("%s takes no --expected", o->command);
+                if (s_parse_uint (optarg, 1, UINT64_MAX, &o->expected))
+                    return s_usage_error ("--expected must be a version >= 1, not '%s'", optarg);
+                o->has_expected = true;
+                break;
+            case 'l':
+                if (!is_ls)
+                    return s_usage_error ("%s takes no --limit", o->command);
+                if (s_parse_uint (optarg, 1, KV_KEYS_MAX, &o->limit))
+                    return s_usage_error ("--limit must be 1..100000, not '%s'", optarg);
+                break;
+            case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
+            default:  return s_usage_error ("unknown option %s (a VALUE that starts with '-' "
+                                            "goes after --)", argv [optind - 1]);
+        }
+    }
+    o->argc = argc - optind;
+    o->argv = argv + optind;
+    const char *missing = !o->cluster_path ? "--cluster FILE" : !o->as ? "--as CLIENT"
+                        : !o->key_path ? "--key FILE" : NULL;
+    if (missing) {
+        fprintf (stderr, "meshctl: %s needs %s (see meshctl --help)\n", o->command, missing);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+//  KEY (or an ls PREFIX, which may be empty): the alphabet of node/kv.h.
+static int
+s_check_key (const char *key, bool prefix)
+{
+    size_t size = strlen (key);
+    if ((prefix && size == 0) || kv_key_valid (key, size))
+        return 0;
+    fprintf (stderr, "meshctl: %s '%s' is not 1..%d characters of [A-Za-z0-9._/-] (see meshctl "
+             "--help)\n", prefix ? "PREFIX" : "KEY", key, KV_KEY_MAX);
+    return EXIT_USAGE;
+}
+
+//  The cluster file and a client of it, as o says; NULL after printing
+//  why (nothing is left open then).
+static client_t *
+s_open_client (const s_data_options_t *o, cluster_t **cluster_p)
+{
+    *cluster_p = s_load_cluster (o->cluster_path);
+    if (!*cluster_p)
+        return NULL;
+    char err [CLUSTER_ERROR_MAX];
+    client_t *client = NULL;
+    if (cluster_find_client (*cluster_p, o->as) < 0)
+        fprintf (stderr, "meshctl: --as %s: not a client in %s (its clients section)\n", o->as,
+                 o->cluster_path);
+    else
+    if (o->via && cluster_find (*cluster_p, o->via) < 0)
+        fprintf (stderr, "meshctl: --via %s: not a member in %s\n", o->via, o->cluster_path);
+    else
+    if (!(client = client_new (*cluster_p, o->as, o->key_path, err, sizeof err)))
+        fprintf (stderr, "meshctl: --key: %s\n", err);
+    else
+    if (o->via)
+        client_set_leader (client, o->via);
+    if (!client)
+        cluster_destroy (cluster_p);
+    return client;
+}
+
+//  True if the size bytes at data are valid UTF-8 (shortest forms, no
+//  surrogates) without control characters: printable as they are.
+static bool
+s_printable (const uint8_t *data, size_t size)
+{
+    static const uint32_t least [] = { 0, 0x80, 0x800, 0x10000 };
+    size_t i = 0;
+    while (i < size) {
+        uint32_t c = data [i];
+        size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+                     : (c & 0xf8) == 0xf0 ? 3 : 4;
+        if (extra == 4 || extra >= size - i)
+            return false;
+        if (extra)
+            c &= 0x3fu >> extra;
+        for (size_t k = 1; k <= extra; k++) {
+            if ((data [i + k] & 0xc0) != 0x80)
+                return false;
+            c = (c << 6) | (data [i + k] & 0x3fu);
+        }
+        if (c < least [extra] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)
+        ||  c < 0x20 || (c >= 0x7f && c <= 0x9f))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+//  A value for people: as it is if printable, else 0x and its hex; "" if empty.
+static void
+s_print_value (FILE *out, const uint8_t *value, size_t size)
+{
+    if (size == 0)
+        fprintf (out, "\"\"");
+    else
+    if (s_printable (value, size))
+        fwrite (value, 1, size, out);
+    else {
+        fprintf (out, "0x");
+        for (size_t i = 0; i < size; i++)
+            fprintf (out, "%02x", value [i]);
+    }
+}
+
+//  A JSON string: printable text escaped where JSON needs it.
+static void
+s_print_json_text (const char *text, size_t size)
+{
+    putchar ('"');
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char) text [i];
+        if (c == '"' || c == '\\')
+            printf ("\\%c", c);
+        else
+        if (c < 0x20)
+            printf ("\\u%04x", c);
+        else
+            putchar (c);
+    }
+    putchar ('"');
+}
+
+//  A value as a JSON member: "value":"..." if printable, else
+//  "value_hex":"..." (lower-case hex of its bytes).
+static void
+s_print_value_json (const uint8_t *value, size_t size)
+{
+    if (s_printable (value, size)) {
+        printf ("\"value\":");
+        s_print_json_text ((const char *) value, size);
+    }
+    else {
+        printf ("\"value_hex\":\"");
+        for (size_t i = 0; i < size; i++)
+            printf ("%02x", value [i]);
+        printf ("\"");
+    }
+}
+
+//  The members every data command's JSON object ends with (and its '}').
+static void
+s_print_result_json (const client_result_t *r)
+{
+    printf ("\"outcome\":\"%s\",\"term\":%llu,\"index\":%llu,\"version\":%llu,\"leader\":",
+            client_outcome_name (r->outcome), (unsigned long long) r->term,
+            (unsigned long long) r->index, (unsigned long long) r->version);
+    if (*r->leader)
+        printf ("\"%s\"", r->leader);           //  Ids are [A-Za-z0-9._-]: no escaping
+    else
+        printf ("null");
+    printf (",\"answered_by\":");
+    if (*r->answered_by)
+        printf ("\"%s\"", r->answered_by);
+    else
+        printf ("null");
+    printf (",\"attempts\":%u", r->attempts);
+    if (*r->detail) {
+        printf (",\"detail\":");
+        s_print_json_text (r->detail, strlen (r->detail));
+    }
+    printf ("}\n");
+}
+
+//  What an outcome means for the exit code.
+static int
+s_data_exit (client_outcome_t outcome)
+{
+    return outcome == CLIENT_OK ? 0
+         : outcome == CLIENT_NOT_PERMITTED || outcome == CLIENT_INVALID ? EXIT_USAGE
+         : EXIT_NOT_DONE;
+}
+
+//  After the outcome in a line for people: what it means.
+static void
+s_print_meaning (FILE *out, const s_data_options_t *o, const client_result_t *r, bool write)
+{
+    switch (r->outcome) {
+        case CLIENT_OK:
+            if (!write || r->version)           //  A del leaves no version
+                fprintf (out, ", version %llu", (unsigned long long) r->version);
+            if (write)
+                fprintf (out, ", fencing token term %llu index %llu", (unsigned long long) r->term,
+                         (unsigned long long) r->index);
+            break;
+        case CLIENT_CAS_FAILED:
+            fprintf (out, ", current version %llu%s", (unsigned long long) r->version,
+                     r->version ? "" : " (absent)");
+            break;
+        case CLIENT_FULL:
+            fprintf (out, " (the map holds its maximum of %d keys)", KV_KEYS_MAX);
+            break;
+        case CLIENT_NOT_PERMITTED:
+            fprintf (out, ": client %s may not %s (its %s is not 1 in the cluster file)", o->as,
+                     write ? "write" : "read", write ? "may_write" : "may_read");
+            break;
+        case CLIENT_INVALID:
+            fprintf (out, ": %s", *r->detail ? r->detail : "the node refused the key, value or op");
+            break;
+        case CLIENT_UNAVAILABLE:
+            fprintf (out, ": no leader answered within %llu ms%s (%s)",
+                     (unsigned long long) o->timeout_ms, write ? "; not applied" : "", r->detail);
+            break;
+        case CLIENT_UNKNOWN:
+            fprintf (out, ": no answer within %llu ms after the request went out (%s); the write "
+                     "may or may not have taken effect, and may still: read the key back before "
+                     "trying again", (unsigned long long) o->timeout_ms, r->detail);
+            break;
+        default:
+            break;
+    }
+}
+
+//  Report a put, cas, del or get: one JSON object, or one line (stdout for
+//  the cluster's answers, stderr with "meshctl: " for the rest). value is
+//  what a put or cas wrote (NULL otherwise). Returns the exit code.
+static int
+s_report (const s_data_options_t *o, const client_result_t *r, const char *key,
+          const char *value, bool has_expected, uint64_t expected)
+{
+    bool write = !streq (o->command, "get");
+    const uint8_t *shown = (const uint8_t *) value;
+    size_t shown_size = value ? strlen (value) : 0;
+    if (!write && r->has_value) {
+        shown = r->value;
+        shown_size = r->value_size;
+    }
+    if (o->json) {
+        printf ("{\"op\":\"%s\",\"key\":\"%s\",", o->command, key);   //  Keys need no escaping
+        if (has_expected)
+            printf ("\"expected\":%llu,", (unsigned long long) expected);
+        if (shown)
+            s_print_value_json (shown, shown_size);
+        else
+            printf ("\"value\":null");
+        printf (",");
+        s_print_result_json (r);
+    }
+    else {
+        bool answered = r->outcome == CLIENT_OK || r->outcome == CLIENT_CAS_FAILED
+                     || r->outcome == CLIENT_NOT_FOUND || r->outcome == CLIENT_FULL;
+        FILE *out = answered ? stdout : stderr;
+        fprintf (out, "%s%s %s", answered ? "" : "meshctl: ", o->command, key);
+        if (shown) {
+            fprintf (out, " = ");
+            s_print_value (out, shown, shown_size);
+        }
+        if (has_expected)
+            fprintf (out, " (expected version %llu)", (unsigned long long) expected);
+        fprintf (out, ": %s", client_outcome_name (r->outcome));
+        s_print_meaning (out, o, r, write);
+        fprintf (out, "\n");
+    }
+    return s_data_exit (r->outcome);
+}
+
+//  put KEY VALUE, get KEY, cas KEY EXPECTED_VERSION VALUE, del KEY
+static int
+s_data (int argc, char *argv [])
+{
+    s_data_options_t o;
+    int rc = s_data_options (argc, argv, &o);
+    if (rc)
+        return rc;
+    bool is_put = streq (o.command, "put"), is_cas = streq (o.command, "cas");
+    bool is_del = streq (o.command, "del");
+    const char *form = is_put ? "KEY VALUE" : is_cas ? "KEY EXPECTED_VERSION VALUE" : "KEY";
+    if (o.argc != (is_put ? 2 : is_cas ? 3 : 1)) {
+        fprintf (stderr, "meshctl: %s takes %s (see meshctl --help)\n", o.command, form);
+        return EXIT_USAGE;
+    }
+    const char *key = o.argv [0];
+    const char *value = is_put ? o.argv [1] : is_cas ? o.argv [2] : NULL;
+    uint64_t expected = o.expected;
+    bool has_expected = is_cas || (is_del && o.has_expected);
+    if (s_check_key (key, false))
+        return EXIT_USAGE;
+    if (is_cas && s_parse_uint (o.argv [1], 0, UINT64_MAX, &expected))
+        return s_usage_error ("EXPECTED_VERSION must be a version (0: the key must not exist), "
+                              "not '%s'", o.argv [1]);
+    if (value && strlen (value) > CLIENT_VALUE_MAX) {
+        fprintf (stderr, "meshctl: VALUE is %zu bytes, longer than %d\n", strlen (value),
+                 CLIENT_VALUE_MAX);
+        return EXIT_USAGE;
+    }
+    cluster_t *cluster;
+    client_t *client = s_open_client (&o, &cluster);
+    if (!client)
+        return EXIT_USAGE;
+    client_result_t result;
+    if (is_put)
+        client_put (client, key, value, strlen (value), o.timeout_ms, &result);
+    else
+    if (is_cas)
+        client_cas (client, key, expected, value, strlen (value), o.timeout_ms, &result);
+    else
+    if (is_del)
+        client_del (client, key, has_expected ? expected : 0, o.timeout_ms, &result);
+    else
+        client_get (client, key, o.timeout_ms, &result);
+    rc = s_report (&o, &result, key, value, has_expected, expected);
+    client_destroy (&client);
+    cluster_destroy (&cluster);
+    return rc;
+}
+
+//  ls [PREFIX]: pages of client_list until the last page or --limit keys,
+//  printed as they come (a listing is not one snapshot: each page is its
+//  own read).
+static int
+s_ls (int argc, char *argv [])
+{
+    s_data_options_t o;
+    int rc = s_data_options (argc, argv, &o);
+    if (rc)
+        return rc;
+    if (o.argc > 1) {
+        fprintf (stderr, "meshctl: ls takes at most one PREFIX (see meshctl --help)\n");
+        return EXIT_USAGE;
+    }
+    const char *prefix = o.argc ? o.argv [0] : "";
+    if (s_check_key (prefix, true))
+        return EXIT_USAGE;
+    cluster_t *cluster;
+    client_t *client = s_open_client (&o, &cluster);
+    if (!client)
+        return EXIT_USAGE;
+    client_result_t *r = (client_result_t *) zmalloc (sizeof (client_result_t));
+    assert (r);
+    uint64_t deadline = (uint64_t) zclock_mono () + o.timeout_ms;
+    char after [KV_KEY_MAX + 1] = "";
+    uint64_t count = 0;
+    bool more = true;
+    if (o.json)
+        printf ("{\"op\":\"ls\",\"prefix\":\"%s\",\"items\":[", prefix);
+    while (more && count < o.limit) {
+        uint64_t now = (uint64_t) zclock_mono ();
+        if (now >= deadline) {
+            r->outcome = CLIENT_UNAVAILABLE;
+            snprintf (r->detail, sizeof r->detail, "the listing did not end in time");
+            break;
+        }
+        uint64_t page = o.limit - count < CLIENT_LIST_MAX ? o.limit - count : CLIENT_LIST_MAX;
+        client_list (client, prefix, after, (uint32_t) page, deadline - now, r);
+        if (r->outcome != CLIENT_OK)
+            break;
+        for (size_t i = 0; i < r->item_count; i++) {
+            const client_item_t *item = &r->items [i];
+            if (o.json) {
+                printf ("%s{\"key\":\"%s\",\"version\":%llu,", count ? "," : "", item->key,
+                        (unsigned long long) item->version);
+                s_print_value_json (item->value, item->value_size);
+                printf ("}");
+            }
+            else {
+                printf ("%s = ", item->key);
+                s_print_value (stdout, item->value, item->value_size);
+                printf (" (version %llu)\n", (unsigned long long) item->version);
+            }
+            count++;
+        }
+        //  An empty page that claims more would make no progress: stop.
+        more = r->more && r->item_count > 0;
+        if (r->item_count)
+            snprintf (after, sizeof after, "%s", r->items [r->item_count - 1].key);
+    }
+    bool done = r->outcome == CLIENT_OK;
+    if (o.json) {
+        printf ("],\"count\":%llu,\"more\":%s,", (unsigned long long) count,
+                done && more ? "true" : "false");
+        s_print_result_json (r);
+    }
+    else
+    if (done)
+        printf ("ls %s: ok, %llu keys%s\n", *prefix ? prefix : "\"\"", (unsigned long long) count,
+                more ? ", more after --limit" : "");
+    else {
+        fprintf (stderr, "meshctl: ls %s: %s", *prefix ? prefix : "\"\"",
+                 client_outcome_name (r->outcome));
+        s_print_meaning (stderr, &o, r, false);
+        fprintf (stderr, "%s\n", count ? " (the keys above were listed before)" : "");
+    }
+    rc = s_data_exit (r->outcome);
+    free (r);
+    client_destroy (&client);
+    cluster_destroy (&cluster);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -1117,5 +1625,10 @@ main (int argc, char *argv [])
         return s_transfer (argc, argv);
     if (streq (command, "state"))
         return s_state (argc, argv);
+    if (streq (command, "put") || streq (command, "get") || streq (command, "cas")
+    ||  streq (command, "del"))
+        return s_data (argc, argv);
+    if (streq (command, "ls"))
+        return s_ls (argc, argv);
     return s_usage_error ("unknown command '%s'", command);
 }

@@ -84,11 +84,20 @@ metrics_render (const metrics_snapshot_t *s, const char *node, char *buffer, siz
                s->reason_name [i], (unsigned long long) s->rejected_total [i]);
     s_metric (&text, "send_dropped_total", "counter",
               "Messages not sent: peer unreachable or its queue full.", node, s->send_dropped_total);
-    s_metric (&text, "peers_connected", "gauge", "Peers whose rpc connection is up.",
+    s_metric (&text, "peers_connected", "gauge", "Peers whose heartbeat stream we are connected to.",
               node, s->peers_connected);
     s_metric (&text, "storm_alarm", "gauge", "1 when leader changes in the last hour exceed the threshold.",
               node, s->storm_alarm);
     s_metric (&text, "incarnation", "gauge", "Boot counter of this node.", node, s->incarnation);
+    s_metric (&text, "commit_index", "gauge", "Highest log index this node knows committed.",
+              node, s->commit_index);
+    s_metric (&text, "applied_index", "gauge", "Highest log index applied to the capacity map.",
+              node, s->applied_index);
+    s_metric (&text, "log_bytes", "gauge", "Size of the durable log in bytes.", node, s->log_bytes);
+    s_metric (&text, "snapshot_index", "gauge", "Log index the latest snapshot covers.",
+              node, s->snapshot_index);
+    s_metric (&text, "client_requests_total", "counter", "Client requests answered (reads and "
+              "writes, every outcome).", node, s->client_requests_total);
     return text.overflow ? 0 : text.used;
 }
 

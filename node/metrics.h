@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define METRICS_REASONS_MAX     16      //  Rejection reasons with a counter
-#define METRICS_TEXT_BYTES_MAX  8192    //  Rendered page limit
+#define METRICS_TEXT_BYTES_MAX  16384   //  Rendered page limit
 #define METRICS_CONNECTIONS_MAX 16
 #define METRICS_TIMEOUT_MS      5000    //  Idle connections are closed after this
 #define METRICS_REQUEST_BYTES_MAX 2048  //  Longest request head we read
@@ -44,9 +44,14 @@ typedef struct {
     const char *reason_name [METRICS_REASONS_MAX];      //  Static strings
     uint64_t rejected_total [METRICS_REASONS_MAX];
     uint64_t send_dropped_total;    //  Messages a full or unconnected socket refused
-    uint32_t peers_connected;       //  Peers whose DEALER (rpc) connection is up
+    uint32_t peers_connected;       //  Peers whose heartbeat stream our SUB is connected to
     bool storm_alarm;
     uint64_t incarnation;
+    uint64_t commit_index;          //  Highest log index known committed
+    uint64_t applied_index;         //  Highest index applied to the kv map
+    uint64_t log_bytes;             //  Size of the durable log file
+    uint64_t snapshot_index;        //  Index the snapshot covers
+    uint64_t client_requests_total; //  Client requests answered
 } metrics_snapshot_t;
 
 typedef struct _metrics_t metrics_t;

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "peers.h"
+#include "replica.h"
 #include "resolve.h"
 #include "rx.h"
 #include "state.h"
@@ -26,6 +27,7 @@
 #define NODE_DRAIN_MAX          64      //  Messages read per socket per wake-up
 #define NODE_WAIT_MAX_MS        1000    //  Longest sleep, whatever the core says
 #define NODE_MARKS_MS           1000    //  How often the replay marks are saved
+#define NODE_PENDING_MAX        4096    //  Client writes awaiting their commit
 //  What the SUB's monitor reports: a connection to a peer came up or went away
 #define NODE_MONITOR_EVENTS     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED)
 
@@ -62,6 +64,24 @@ struct _node_t {
     bool verbose;
     bool failed;                            //  Persisting failed: stop now
     core_update_t update;                   //  Reused; large
+    replica_t *replica;                     //  Log, snapshot, kv map
+    //  Client writes the core appended, answered once their index applies
+    struct {
+        bool used;
+        uint64_t index, term;               //  Where the core put the write
+        zframe_t *identity;                 //  The ROUTER connection it came on
+        char client [WIRE_ID_CHARS_MAX + 1];
+        uint64_t incarnation, seq;          //  The request's, echoed
+    } pending [NODE_PENDING_MAX];
+    uint32_t pending_count;
+    //  Leader: where each member's snapshot transfer has got to
+    struct {
+        uint64_t index;                     //  Snapshot being sent (0: none)
+        uint64_t offset;                    //  Chunk last sent
+        uint32_t size;
+        bool acked;                         //  Its receipt came back
+    } sending [CORE_MEMBERS_MAX];
+    wire_msg_t scratch;                     //  Large; for building replies
 };
 
 static uint64_t
@@ -196,9 +216,9 @@ s_sockets (node_t *self, char *err, size_t err_size)
     self->router = zsock_new (ZMQ_ROUTER);
     if (!self->pub || !self->sub || !self->router)
         return errmsg_set (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
-    wire_socket_harden (self->pub);
-    wire_socket_harden (self->sub);
-    wire_socket_harden (self->router);
+    wire_socket_harden (self->pub, WIRE_SMALL_FRAME_BYTES_MAX);
+    wire_socket_harden (self->sub, WIRE_SMALL_FRAME_BYTES_MAX);
+    wire_socket_harden (self->router, WIRE_FRAME_BYTES_MAX);
     //  A reply to a client that went away fails loudly instead of vanishing,
     //  and one that does not read its replies cannot block the loop: with
     //  ROUTER_MANDATORY a full pipe blocks a send unless it may time out.
@@ -226,7 +246,7 @@ s_sockets (node_t *self, char *err, size_t err_size)
         if (!dealer)
             return errmsg_set (err, err_size, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
         self->dealer [i] = dealer;
-        wire_socket_harden (dealer);
+        wire_socket_harden (dealer, WIRE_FRAME_BYTES_MAX);
         zsock_set_sndhwm (dealer, NODE_DEALER_HWM);
         zsock_set_sndtimeo (dealer, 0);     //  Never block the loop on a slow peer
         zsock_set_reconnect_ivl (dealer, NODE_RECONNECT_MS);
@@ -373,13 +393,33 @@ node_new (const node_options_t *options, char *err, size_t err_size)
         errmsg_set (err, err_size, "--data: %s", why);
         goto failed;
     }
+    replica_report_t report;
+    self->replica = replica_open (options->data_dir, &report, why, sizeof why);
+    if (!self->replica) {
+        errmsg_set (err, err_size, "--data: %s", why);
+        goto failed;
+    }
+    if (report.log_torn)
+        zsys_warning ("%s: the log's last %llu bytes were a torn write (a crash during an append); "
+                      "cut off", self->id, (unsigned long long) report.torn_bytes);
+    if (report.compacted_at_open)
+        zsys_notice ("%s: compacted the log under snapshot %llu (a crash had left it behind)",
+                     self->id, (unsigned long long) report.snapshot_index);
+    zsys_info ("%s: log %llu..%llu over snapshot %llu (term %llu)%s", self->id,
+               (unsigned long long) report.first_index, (unsigned long long) report.last_index,
+               (unsigned long long) report.snapshot_index, (unsigned long long) report.snapshot_term,
+               report.log_created ? ", new" : "");
     core_config_t config;
     uint64_t seed;
     randombytes_buf (&seed, sizeof seed);
     cluster_core_config (self->cluster, self->self, seed, &config);
-    self->core = core_new (&config, &hard, s_now ());
+    config.replicate = true;
+    core_log_t log = replica_core_log (self->replica);
+    self->core = core_new_with_log (&config, &hard, &log, s_now ());
     if (!self->core) {
-        errmsg_set (err, err_size, "cannot start the consensus core (configuration rejected)");
+        errmsg_set (err, err_size, "cannot start the consensus core (configuration, or a log "
+                    "whose terms are above the state's term %llu, rejected)",
+                    (unsigned long long) hard.term);
         goto failed;
     }
     self->rx = wire_rx_new (self->cluster->id, self->id, self->peers);
@@ -430,6 +470,9 @@ node_destroy (node_t **self_p)
         zsock_destroy (&self->pub);
         wire_tx_destroy (&self->tx);
         wire_rx_destroy (&self->rx);
+        replica_destroy (&self->replica);
+        for (uint32_t i = 0; i < NODE_PENDING_MAX; i++)
+            zframe_destroy (&self->pending [i].identity);
         core_destroy (&self->core);
         state_destroy (&self->state);
         wire_peers_destroy (&self->peers);
@@ -478,8 +521,45 @@ s_decorate_heartbeat (const node_t *self, uint64_t now, wire_heartbeat_t *hb)
         hb->lease_expiry_ms = core_lease_expiry_ms (self->core);
     }
     hb->storm = core_stats (self->core, now).storm_alarm;
+    hb->has_applied = true;
+    hb->applied = replica_applied (self->replica);
     hb->has_status = true;
     s_fill_status (self, now, &hb->status);
+}
+
+//  The next chunk of our snapshot for msg's member: stop and wait, one
+//  chunk per receipt (the member answers each incomplete chunk with a
+//  refused append-reply, which makes the core resend at once); without a
+//  receipt by the core's next resend, the same chunk again. Returns 0, or
+//  -1 if there is nothing to send.
+static int
+s_snapshot_chunk (node_t *self, const core_msg_t *msg, wire_snapshot_t *chunk)
+{
+    size_t size;
+    uint64_t index, term;
+    const uint8_t *data = replica_snapshot (self->replica, &size, &index, &term);
+    if (!data || index != msg->prev_index || msg->to >= CORE_MEMBERS_MAX)
+        return -1;
+    __typeof__ (self->sending [0]) *cursor = &self->sending [msg->to];
+    uint64_t offset = 0;
+    if (cursor->index == index && cursor->acked) {
+        offset = cursor->offset + cursor->size;
+        if (offset >= size)
+            offset = 0;         //  It had it all yet asks again: start over
+    }
+    else
+    if (cursor->index == index)
+        offset = cursor->offset;
+    uint64_t left = size - offset;
+    cursor->index = index;
+    cursor->offset = offset;
+    cursor->size = (uint32_t) (left < WIRE_CHUNK_BYTES_MAX ? left : WIRE_CHUNK_BYTES_MAX);
+    cursor->acked = false;
+    chunk->offset = offset;
+    chunk->total = size;
+    chunk->data = data + offset;
+    chunk->size = cursor->size;
+    return 0;
 }
 
 static void
@@ -490,6 +570,18 @@ s_send (node_t *self, const core_msg_t *msg, uint64_t now)
         zsys_error ("%s: cannot map a %s message to the wire", self->id, core_msg_type_name (msg->type));
         return;
     }
+    if (msg->type == CORE_MSG_APPEND) {
+        wire.append.entry_count = msg->entry_count;
+        if (replica_entries (self->replica, msg->prev_index, msg->entry_count, wire.append.entries)) {
+            zsys_error ("%s: the log lacks entries %llu..%llu the core sends", self->id,
+                        (unsigned long long) msg->prev_index + 1,
+                        (unsigned long long) (msg->prev_index + msg->entry_count));
+            return;
+        }
+    }
+    else
+    if (msg->type == CORE_MSG_SNAPSHOT && s_snapshot_chunk (self, msg, &wire.snapshot))
+        return;
     bool beacon = false;
     if (msg->type == CORE_MSG_HEARTBEAT) {
         //  Consensus hears only leaders (and a leader's resignation): every
@@ -561,6 +653,81 @@ s_log_changes (node_t *self, const core_update_t *update, core_role_t before, in
                     (unsigned long long) update->violation_term);
 }
 
+//  --------------------------------------------------------------------------
+//  Client writes awaiting their commit
+
+static void s_reply (node_t *self, zframe_t *identity, wire_msg_t *reply);
+
+//  A reply to a client's request: header, the request echoed, our leader.
+static wire_msg_t *
+s_client_reply (node_t *self, const char *client, uint64_t incarnation, uint64_t seq,
+                wire_outcome_t outcome)
+{
+    wire_msg_t *reply = &self->scratch;
+    wire_msg_init (reply, WIRE_CLIENT_RESP);
+    snprintf (reply->to, sizeof reply->to, "%s", client);
+    reply->term = core_term (self->core);
+    wire_client_resp_t *answer = &reply->client_resp;
+    answer->reply_to = seq;
+    answer->reply_incarnation = incarnation;
+    answer->outcome = outcome;
+    int32_t leader = core_current_leader (self->core, 0).leader;
+    if (leader != CORE_NOBODY) {
+        answer->has_leader = true;
+        snprintf (answer->leader, sizeof answer->leader, "%s", s_member_id (self, leader));
+    }
+    return reply;
+}
+
+static void
+s_drop_pending (node_t *self, uint32_t slot)
+{
+    zframe_destroy (&self->pending [slot].identity);
+    self->pending [slot].used = false;
+    self->pending_count--;
+}
+
+//  A snapshot replaced the log through index: what we proposed there can no
+//  longer be told apart (committed or not), so those clients hear nothing
+//  and time out, which is what "outcome unknown" means to them.
+static void
+s_forget_pending (node_t *self, uint64_t index)
+{
+    for (uint32_t slot = 0; slot < NODE_PENDING_MAX && self->pending_count; slot++)
+        if (self->pending [slot].used && self->pending [slot].index <= index)
+            s_drop_pending (self, slot);
+}
+
+//  An entry was applied: if it is a client's write we appended, answer it.
+//  The write took effect only if the entry at its index is the one we
+//  appended (same term); otherwise another leader's entry won that index
+//  and the write certainly did not happen: not-leader, retry.
+static void
+s_on_applied (void *arg, const replica_applied_t *applied)
+{
+    node_t *self = (node_t *) arg;
+    uint32_t slot = (uint32_t) (applied->index % NODE_PENDING_MAX);
+    if (!self->pending [slot].used || self->pending [slot].index != applied->index)
+        return;
+    __typeof__ (self->pending [0]) *write = &self->pending [slot];
+    wire_outcome_t outcome = WIRE_OUTCOME_NOT_LEADER;
+    if (write->term == applied->term && applied->is_command)
+        outcome = applied->result.status == KV_OK ? WIRE_OUTCOME_ACCEPTED
+                : applied->result.status == KV_CAS_FAILED ? WIRE_OUTCOME_CAS_FAILED
+                : applied->result.status == KV_NOT_FOUND ? WIRE_OUTCOME_NOT_FOUND
+                : WIRE_OUTCOME_FULL;
+    wire_msg_t *reply = s_client_reply (self, write->client, write->incarnation, write->seq, outcome);
+    if (write->term == applied->term) {
+        //  The fencing token of the write: (term, index)
+        reply->term = applied->term;
+        reply->client_resp.index = applied->index;
+        reply->client_resp.version = applied->result.version;
+    }
+    s_reply (self, write->identity, reply);
+    self->counters.client_requests_total++;
+    s_drop_pending (self, slot);
+}
+
 //  Step the core with event, persist, send. Returns core_step's result
 //  (-1: the core refused the event; what the step's tick produced is
 //  still persisted and sent).
@@ -593,10 +760,27 @@ s_step (node_t *self, core_event_t *event)
             zsys_info ("%s: voted for %s in term %llu (persisted)", self->id, vote,
                        (unsigned long long) update->term);
     }
+    char why [NODE_ERROR_MAX];
+    if (replica_persist (self->replica, update, why, sizeof why)) {
+        zsys_error ("%s: cannot persist the log: %s; stopping without sending", self->id, why);
+        self->failed = true;
+        return rc;
+    }
+    if (update->install_snapshot) {
+        zsys_info ("%s: installed the leader's snapshot through index %llu (term %llu)", self->id,
+                   (unsigned long long) update->snapshot_index,
+                   (unsigned long long) update->snapshot_term);
+        s_forget_pending (self, update->snapshot_index);
+    }
     s_log_changes (self, update, before, leader_before);
     for (size_t i = 0; i < update->msg_count; i++)
         s_send (self, &update->msgs [i], event->now_ms);
     self->next_deadline_ms = update->next_deadline_ms;
+    if (replica_apply (self->replica, update->commit_index, s_on_applied, self, why, sizeof why)
+    ||  replica_maybe_compact (self->replica, self->core, REPLICA_COMPACT_EVERY, why, sizeof why) < 0) {
+        zsys_error ("%s: %s; stopping", self->id, why);
+        self->failed = true;
+    }
     return rc;
 }
 
@@ -610,14 +794,13 @@ s_tick (node_t *self, uint64_t now)
 //  --------------------------------------------------------------------------
 //  Receiving
 
-//  Send reply back through the ROUTER to the connection request came in
+//  Send reply back through the ROUTER to the connection a request came in
 //  on (its identity frame). A client that went away or does not read is
 //  counted, never waited for.
 static void
-s_reply (node_t *self, zmsg_t *request, wire_msg_t *reply)
+s_reply (node_t *self, zframe_t *identity, wire_msg_t *reply)
 {
     zmsg_t *out = wire_tx_zmsg (self->tx, reply);
-    zframe_t *identity = zmsg_first (request);
     if (!out || !identity || zmsg_pushmem (out, zframe_data (identity), zframe_size (identity))
     ||  zmsg_send (&out, self->router) != 0) {
         zmsg_destroy (&out);
@@ -646,7 +829,7 @@ s_answer_status (node_t *self, zmsg_t *request, const wire_msg_t *msg, uint64_t 
     }
     status->storm = core_stats (self->core, now).storm_alarm;
     s_fill_status (self, now, &status->status);
-    s_reply (self, request, &reply);
+    s_reply (self, zmsg_first (request), &reply);
 }
 
 //  A client asks us to hand leadership to a member. The receive path has
@@ -707,7 +890,179 @@ s_answer_transfer (node_t *self, zmsg_t *request, const wire_msg_t *msg, int fro
         answer->has_leader = true;
         snprintf (answer->leader, sizeof answer->leader, "%s", s_member_id (self, lead.leader));
     }
-    s_reply (self, request, &reply);
+    s_reply (self, zmsg_first (request), &reply);
+}
+
+static int
+s_list_item (const char *key, const uint8_t *value, size_t value_size, uint64_t version, void *arg)
+{
+    wire_client_resp_t *answer = (wire_client_resp_t *) arg;
+    if (answer->item_count >= WIRE_LIST_MAX)
+        return 1;
+    wire_item_t *item = &answer->items [answer->item_count++];
+    snprintf (item->key, sizeof item->key, "%s", key);
+    item->version = version;
+    item->value = value;
+    item->value_size = (uint32_t) value_size;
+    return 0;
+}
+
+//  Answer a read from our map, if it may be answered (see s_answer_client).
+static void
+s_serve_read (node_t *self, const wire_client_req_t *req, uint64_t now, wire_msg_t *reply)
+{
+    wire_client_resp_t *answer = &reply->client_resp;
+    uint64_t commit = core_commit_index (self->core), term = 0;
+    core_term_at (self->core, commit, &term);
+    if (!core_current_leader (self->core, now).lease_valid || term != core_term (self->core)
+    ||  replica_applied (self->replica) < commit) {
+        answer->outcome = WIRE_OUTCOME_UNAVAILABLE;
+        return;
+    }
+    const kv_t *kv = replica_kv (self->replica);
+    answer->index = replica_applied (self->replica);
+    if (req->op == WIRE_OP_GET) {
+        const uint8_t *value;
+        size_t size;
+        uint64_t version;
+        if (kv_get (kv, req->key, &value, &size, &version) == 0) {
+            answer->has_value = true;
+            answer->value = value;
+            answer->value_size = (uint32_t) size;
+            answer->version = version;
+        }
+        else
+            answer->outcome = WIRE_OUTCOME_NOT_FOUND;
+        return;
+    }
+    uint32_t limit = req->limit && req->limit < WIRE_LIST_MAX ? req->limit : WIRE_LIST_MAX;
+    bool more = false;
+    answer->item_count = 0;
+    kv_list (kv, req->key, *req->after ? req->after : NULL, limit, s_list_item, answer, &more);
+    answer->more = more;
+}
+
+//  A client's read or write. The receive path has verified who asks (a
+//  client) and that the request is fresh. Writes go into the log through
+//  the core and are answered when they apply (s_on_applied), with their
+//  (term, index); reads are answered at once, but only by a leader whose
+//  lease holds and that has committed an entry of its own term (so its
+//  map holds every write committed before the read arrived): a read never
+//  sees a state older than a write already acknowledged.
+static void
+s_answer_client (node_t *self, zmsg_t *request, const wire_msg_t *msg, int from, uint64_t now)
+{
+    const cluster_client_t *client = NULL;
+    if (from >= (int) self->cluster->member_count)
+        client = &self->cluster->clients [from - (int) self->cluster->member_count];
+    const wire_client_req_t *req = &msg->client_req;
+    bool write = req->op == WIRE_OP_PUT || req->op == WIRE_OP_CAS || req->op == WIRE_OP_DEL;
+    wire_outcome_t outcome = WIRE_OUTCOME_ACCEPTED;
+    if (!client || !(client->may & (write ? CLUSTER_MAY_WRITE : CLUSTER_MAY_READ)))
+        outcome = WIRE_OUTCOME_NOT_PERMITTED;
+    else
+    if (core_role (self->core) != CORE_LEADER)
+        outcome = WIRE_OUTCOME_NOT_LEADER;
+    if (outcome == WIRE_OUTCOME_ACCEPTED && write) {
+        kv_command_t command = { .request_id = req->request_id };
+        snprintf (command.key, sizeof command.key, "%s", req->key);
+        if (req->op == WIRE_OP_PUT)
+            command.op = KV_PUT;
+        else
+        if (req->op == WIRE_OP_CAS)
+            command.op = KV_CAS;
+        else
+            command.op = req->has_expected ? KV_DEL_IF : KV_DEL;
+        command.expected_version = req->expected;
+        if (req->value_size && req->value_size <= sizeof command.value) {
+            memcpy (command.value, req->value, req->value_size);
+            command.value_size = req->value_size;
+        }
+        uint8_t payload [KV_COMMAND_BYTES_MAX];
+        int size = kv_command_check (&command, NULL) == 0
+                 ? kv_command_encode (&command, payload, sizeof payload) : -1;
+        uint64_t index = core_last_index (self->core) + 1;
+        uint32_t slot = (uint32_t) (index % NODE_PENDING_MAX);
+        if (size < 0)
+            outcome = WIRE_OUTCOME_INVALID;
+        else
+        if (self->pending [slot].used)
+            outcome = WIRE_OUTCOME_UNAVAILABLE;     //  Too many writes in flight
+        else {
+            //  The slot is taken before the step: a leader that is a
+            //  quorum alone commits and applies the write within the step,
+            //  and s_on_applied must find it then.
+            __typeof__ (self->pending [0]) *pending = &self->pending [slot];
+            pending->used = true;
+            pending->index = index;
+            pending->term = core_term (self->core);
+            pending->identity = zframe_dup (zmsg_first (request));
+            snprintf (pending->client, sizeof pending->client, "%s", msg->from);
+            pending->incarnation = msg->incarnation;
+            pending->seq = msg->seq;
+            self->pending_count++;
+            core_entry_t entry = { .type = CORE_ENTRY_COMMAND, .data = payload, .size = (uint32_t) size };
+            core_event_t event = { .type = CORE_EV_PROPOSE, .now_ms = now, .entries = &entry };
+            int rc = s_step (self, &event);
+            if (rc == 0 && self->update.proposed_index == index)
+                return;                             //  Answered when it applies
+            //  Refused (the log is full, a transfer is under way): nothing
+            //  was appended, so "unavailable" is a definite answer.
+            if (pending->used && pending->index == index)
+                s_drop_pending (self, slot);
+            outcome = WIRE_OUTCOME_UNAVAILABLE;
+            if (self->failed)
+                return;
+        }
+    }
+    wire_msg_t *reply = s_client_reply (self, msg->from, msg->incarnation, msg->seq, outcome);
+    if (outcome == WIRE_OUTCOME_ACCEPTED && !write)
+        s_serve_read (self, req, now, reply);
+    s_reply (self, zmsg_first (request), reply);
+    self->counters.client_requests_total++;
+}
+
+//  A chunk of the leader's snapshot. The whole snapshot goes to the core
+//  (which decides whether to install it) once assembled and valid; each
+//  chunk before that is answered at once with a refused append-reply, the
+//  receipt that makes the leader send the next one (s_snapshot_chunk).
+static void
+s_receive_chunk (node_t *self, const wire_msg_t *wire, uint64_t now)
+{
+    char why [NODE_ERROR_MAX];
+    int rc = replica_chunk (self->replica, &wire->snapshot, why, sizeof why);
+    if (rc < 0) {
+        if (*why)
+            zsys_warning ("%s: %s", self->id, why);
+        return;
+    }
+    core_event_t event = { .type = CORE_EV_RECV, .now_ms = now };
+    if (wire_to_core (self->peers, wire, &event.msg))
+        return;
+    if (rc == 1) {
+        s_step (self, &event);
+        return;
+    }
+    core_msg_t receipt = {
+        .type = CORE_MSG_APPEND_RESP, .from = self->self, .to = event.msg.from,
+        .term = core_term (self->core), .role = core_role (self->core),
+        .leader = core_current_leader (self->core, 0).leader,
+        .granted = false, .match_index = core_last_index (self->core)
+    };
+    s_send (self, &receipt, now);
+}
+
+//  A member's append-reply is also the receipt of the snapshot chunk we
+//  last sent it, if one is under way.
+static void
+s_note_receipt (node_t *self, const wire_msg_t *wire, int from)
+{
+    if (from < 0 || (uint32_t) from >= self->cluster->member_count || !self->sending [from].index)
+        return;
+    if (wire->append_resp.granted && wire->append_resp.match_index >= self->sending [from].index)
+        self->sending [from].index = 0;     //  Installed: done
+    else
+        self->sending [from].acked = true;
 }
 
 static void
@@ -730,14 +1085,27 @@ s_receive (node_t *self, zsock_t *sock)
             if (wire.type == WIRE_HEARTBEAT)
                 self->counters.heartbeats_received_total++;
             core_event_t event = { .type = CORE_EV_RECV, .now_ms = now };
+            core_entry_t entries [WIRE_ENTRIES_MAX];
             if (wire.type == WIRE_STATUS_REQ && via_router)
                 s_answer_status (self, msg, &wire, now);
             else
             if (wire.type == WIRE_TRANSFER_REQ && via_router)
                 s_answer_transfer (self, msg, &wire, from, now);
             else
-            if (wire_to_core (self->peers, &wire, &event.msg) == 0)
-                s_step (self, &event);
+            if (wire.type == WIRE_CLIENT_REQ && via_router)
+                s_answer_client (self, msg, &wire, from, now);
+            else
+            if (wire.type == WIRE_SNAPSHOT)
+                s_receive_chunk (self, &wire, now);
+            else
+            if (wire_to_core (self->peers, &wire, &event.msg) == 0) {
+                if (wire.type == WIRE_APPEND_RESP)
+                    s_note_receipt (self, &wire, from);
+                if (wire.type != WIRE_APPEND || wire_entries_to_core (&wire, entries) == 0) {
+                    event.entries = entries;
+                    s_step (self, &event);
+                }
+            }
         }
         zmsg_destroy (&msg);
         if (self->failed)
@@ -776,6 +1144,10 @@ s_publish_metrics (node_t *self, uint64_t now)
         if (self->connected [i])
             connected++;
     s->peers_connected = connected;
+    s->commit_index = core_commit_index (self->core);
+    s->applied_index = replica_applied (self->replica);
+    s->log_bytes = replica_log_bytes (self->replica);
+    s->snapshot_index = replica_snapshot_index (self->replica);
     metrics_update (self->metrics, s);
 }
 

@@ -38,7 +38,7 @@ watch_new (const cluster_t *cluster, char *err, size_t err_size)
         watch_destroy (&self);
         return NULL;
     }
-    wire_socket_harden (self->sub);
+    wire_socket_harden (self->sub, WIRE_SMALL_FRAME_BYTES_MAX);
     zsock_set_reconnect_ivl (self->sub, 100);
     zsock_set_reconnect_ivl_max (self->sub, 1000);
     wire_type_t topics [] = { WIRE_HEARTBEAT, WIRE_BEACON };
@@ -100,7 +100,8 @@ watch_next (watch_t *self, int timeout_ms)
             .seen = true, .recv_ms = now, .term = wire.term, .role = (int) hb->role,
             .has_lease = hb->has_lease, .lease_ms = hb->lease_remaining_ms,
             .has_lease_expiry = hb->has_lease_expiry, .lease_expiry_ms = hb->lease_expiry_ms,
-            .sent_ms = hb->hb_ms, .storm = hb->storm, .incarnation = wire.incarnation, .seq = wire.seq
+            .sent_ms = hb->hb_ms, .has_commit = hb->has_commit, .commit = hb->commit,
+            .has_applied = hb->has_applied, .applied = hb->applied, .storm = hb->storm, .incarnation = wire.incarnation, .seq = wire.seq
         };
         if (hb->has_leader)
             snprintf (view->leader, sizeof view->leader, "%s", hb->leader);

@@ -31,6 +31,10 @@ typedef struct {
     bool has_lease_expiry;
     uint64_t lease_expiry_ms;           //  Sender's CLOCK_MONOTONIC
     uint64_t sent_ms;                   //  Sender's CLOCK_MONOTONIC at send (hb_ms)
+    bool has_commit;                    //  A replicating leader says its commit index
+    uint64_t commit;
+    bool has_applied;                   //  The sender's applied index
+    uint64_t applied;
     bool storm;
     uint64_t incarnation;
     uint64_t seq;

@@ -3,7 +3,8 @@
 #include <string.h>
 
 //  The two type enums are independent (the wire's numbers are a stable
-//  format, the core's are not); this table is the only link. A beacon (a
+//  format, the core's are not); this table is the only link. Every core
+//  message type has its wire type. A beacon (a
 //  non-leader's heartbeat, for monitors) is not here: wire_to_core refuses
 //  it, and wire_from_core maps every CORE_MSG_HEARTBEAT to a heartbeat,
 //  which the node sends as a beacon unless the sender leads or resigns.
@@ -17,11 +18,16 @@ static const struct {
     { CORE_MSG_PREVOTE_RESP,  WIRE_PREVOTE_RESP },
     { CORE_MSG_VOTE_REQ,      WIRE_VOTE_REQ },
     { CORE_MSG_VOTE_RESP,     WIRE_VOTE_RESP },
-    { CORE_MSG_TIMEOUT_NOW,   WIRE_TIMEOUT_NOW }
+    { CORE_MSG_TIMEOUT_NOW,   WIRE_TIMEOUT_NOW },
+    { CORE_MSG_APPEND,        WIRE_APPEND },
+    { CORE_MSG_APPEND_RESP,   WIRE_APPEND_RESP },
+    { CORE_MSG_SNAPSHOT,      WIRE_SNAPSHOT }
 };
 #define S_TYPES     (sizeof (s_types) / sizeof (s_types [0]))
 
 _Static_assert (WIRE_MEMBERS_MAX == CORE_MEMBERS_MAX, "member index = core member number");
+_Static_assert (WIRE_ENTRIES_MAX == CORE_APPEND_MAX, "an append's entries fit the core's");
+_Static_assert (CORE_ENTRY_NOOP == 0 && CORE_ENTRY_COMMAND == 1, "entry types as on the wire");
 
 //  The member number of id, or -1 if it is not a member (unknown, or a
 //  client: clients follow the members in the table).
@@ -80,6 +86,9 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
                 core->leader = leader;
             }
             core->hb_ms = msg->heartbeat.hb_ms;
+            //  No commit index (a heartbeat that is not a leader's) is 0:
+            //  the core never moves its commit index back.
+            core->commit = msg->heartbeat.has_commit ? msg->heartbeat.commit : 0;
             //  On the heartbeat stream, a non-leader's heartbeat is the
             //  announcement that its sender stepped down.
             core->resign = core->role != CORE_LEADER;
@@ -90,6 +99,8 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
             break;
         case WIRE_PREVOTE_REQ:
             core->round = msg->prevote_req.round;
+            core->last_index = msg->prevote_req.last_index;
+            core->last_term = msg->prevote_req.last_term;
             break;
         case WIRE_PREVOTE_RESP:
             core->granted = msg->prevote_resp.granted;
@@ -97,12 +108,50 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
             break;
         case WIRE_VOTE_REQ:
             core->transfer = msg->vote_req.transfer;
+            core->last_index = msg->vote_req.last_index;
+            core->last_term = msg->vote_req.last_term;
             break;
         case WIRE_VOTE_RESP:
             core->granted = msg->vote_resp.granted;
             break;
+        case WIRE_APPEND:
+            core->prev_index = msg->append.prev_index;
+            core->prev_term = msg->append.prev_term;
+            core->commit = msg->append.commit;
+            core->entry_count = msg->append.entry_count;
+            break;
+        case WIRE_APPEND_RESP:
+            core->granted = msg->append_resp.granted;
+            core->match_index = msg->append_resp.match_index;
+            break;
+        case WIRE_SNAPSHOT:
+            core->prev_index = msg->snapshot.index;
+            core->prev_term = msg->snapshot.term;
+            core->commit = msg->snapshot.commit;
+            break;
         default:
             break;              //  Header only
+    }
+    return 0;
+}
+
+int
+wire_entries_to_core (const wire_msg_t *msg, core_entry_t *entries)
+{
+    if (msg->type != WIRE_APPEND || msg->append.entry_count > CORE_APPEND_MAX
+    ||  msg->append.prev_index > UINT64_MAX - CORE_APPEND_MAX)
+        return -1;
+    for (uint32_t k = 0; k < msg->append.entry_count; k++) {
+        const wire_entry_t *e = &msg->append.entries [k];
+        if (e->type > CORE_ENTRY_COMMAND)
+            return -1;
+        entries [k] = (core_entry_t) {
+            .index = msg->append.prev_index + 1 + k,
+            .term = e->term,
+            .type = (core_entry_type_t) e->type,
+            .data = e->size ? e->payload : NULL,    //  A no-op has none
+            .size = e->size
+        };
     }
     return 0;
 }
@@ -143,6 +192,10 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
                 strcpy (msg->heartbeat.leader, leader);
             }
             msg->heartbeat.hb_ms = core->hb_ms;
+            //  The core states its commit index in a leader's heartbeats
+            //  only (commit is 0 in every other).
+            msg->heartbeat.has_commit = core->role == CORE_LEADER;
+            msg->heartbeat.commit = core->commit;
             break;
         case CORE_MSG_HEARTBEAT_ACK:
             msg->heartbeat_ack.hb_ms = core->hb_ms;
@@ -150,6 +203,8 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
             break;
         case CORE_MSG_PREVOTE_REQ:
             msg->prevote_req.round = core->round;
+            msg->prevote_req.last_index = core->last_index;
+            msg->prevote_req.last_term = core->last_term;
             break;
         case CORE_MSG_PREVOTE_RESP:
             msg->prevote_resp.granted = core->granted;
@@ -157,9 +212,32 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
             break;
         case CORE_MSG_VOTE_REQ:
             msg->vote_req.transfer = core->transfer;
+            msg->vote_req.last_index = core->last_index;
+            msg->vote_req.last_term = core->last_term;
             break;
         case CORE_MSG_VOTE_RESP:
             msg->vote_resp.granted = core->granted;
+            break;
+        case CORE_MSG_APPEND:
+            //  The entries are the node's to attach, from its log: the
+            //  core says how many (core->entry_count), the wire message
+            //  starts with none.
+            msg->append.prev_index = core->prev_index;
+            msg->append.prev_term = core->prev_term;
+            msg->append.commit = core->commit;
+            msg->append.entry_count = 0;
+            break;
+        case CORE_MSG_APPEND_RESP:
+            msg->append_resp.granted = core->granted;
+            msg->append_resp.match_index = core->match_index;
+            break;
+        case CORE_MSG_SNAPSHOT:
+            //  The chunk (data, size, offset, total) is the node's to
+            //  attach, from its snapshot file; until it does, the message
+            //  fails wire_msg_check (a chunk is never empty).
+            msg->snapshot.index = core->prev_index;
+            msg->snapshot.term = core->prev_term;
+            msg->snapshot.commit = core->commit;
             break;
         default:
             break;

@@ -10,9 +10,17 @@
     other fields of core_msg_t zero, except leader, which is CORE_NOBODY
     (zero would name member 0). wire_from_core fills type, to, term and the
     type's fields; the sender (wire_tx) stamps the rest of the header, and
-    the node adds what the core does not know (lease, storm, counters).
-    Status and transfer requests and replies are for clients and monitors,
-    not the core.
+    the node adds what the core does not know (lease, storm, counters, the
+    applied index). Status, transfer and client requests and replies are
+    for clients and monitors, not the core.
+
+    The commit index travels in a leader's heartbeats: wire_from_core sets
+    has_commit on a heartbeat whose role is leader (the core states commit
+    in those only), and wire_to_core gives a heartbeat without one commit
+    0. A snapshot's index and term are the core's prev_index and prev_term;
+    wire_to_core maps any chunk of one, and the node should step the core
+    with a snapshot only once it holds all of its chunks (the core installs
+    on the message).
 
     Heartbeats and beacons: every CORE_MSG_HEARTBEAT maps to a wire
     heartbeat; the node then sends it as a beacon (same fields, another
@@ -37,5 +45,17 @@ int wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *
 //  here). Returns 0, or -1 on an unknown type or member number (a client's
 //  index is not a member number).
 int wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *msg);
+
+//  Log replication: wire_to_core and wire_from_core carry an append's and a
+//  snapshot's positions (prev_index, prev_term, commit, entry_count) but not
+//  their contents, which live in the node's log and snapshot store: the
+//  node attaches the entries (or the snapshot chunk) to the wire message
+//  itself (wire_from_core leaves append.entry_count 0, and the snapshot
+//  without a chunk), and turns a received append's entries into the core's
+//  with wire_entries_to_core (entries [k] gets index prev_index + 1 + k; the
+//  payloads still point into the message, a no-op's data is NULL; entries
+//  has room for CORE_APPEND_MAX). Returns 0, or -1 if msg is not an append,
+//  or its count, position or an entry type is out of range.
+int wire_entries_to_core (const wire_msg_t *msg, core_entry_t *entries);
 
 #endif

@@ -6,6 +6,7 @@
     checked against the id alphabet before it is copied.
 */
 #include "envelope.h"
+#include <assert.h>
 #include <string.h>
 
 #define S_PREFIX        WIRE_PROTOCOL "/"
@@ -150,9 +151,11 @@ wire_recv (zsock_t *sock, size_t frames_max)
 }
 
 void
-wire_socket_harden (zsock_t *sock)
+wire_socket_harden (zsock_t *sock, size_t max_frame)
 {
-    zsock_set_maxmsgsize (sock, WIRE_FRAME_BYTES_MAX);
+    //  Every message needs its head and signature frames to fit.
+    assert (max_frame >= WIRE_HEAD_BYTES_MAX && max_frame <= WIRE_FRAME_BYTES_MAX);
+    zsock_set_maxmsgsize (sock, (int) max_frame);
     zsock_set_linger (sock, 0);
     zsock_set_sndhwm (sock, WIRE_HWM_MSGS);
     zsock_set_rcvhwm (sock, WIRE_HWM_MSGS);

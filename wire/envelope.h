@@ -4,7 +4,10 @@
 
       frame 0  head  ASCII "incidentmesh/1 <cluster> <type-name> <from>",
                      single spaces, no NUL, at most WIRE_HEAD_BYTES_MAX
-      frame 1  body  the msgpack body (msg.h), at most WIRE_BODY_BYTES_MAX
+      frame 1  body  the msgpack body (msg.h), at most its type's cap
+                     (wire_body_cap: WIRE_BODY_BYTES_MAX for appends,
+                     snapshots and client traffic, WIRE_SMALL_BODY_BYTES_MAX
+                     for everything else)
       frame 2  sig   64-byte Ed25519 signature over "incidentmesh/1" 0x00 body
 
     On PUB/SUB the head is the topic: a subscriber filters with a prefix
@@ -14,9 +17,12 @@
     and selects the sender's key; the receive path checks it against the
     signed body and rejects any difference.
 
-    ZMQ_MAXMSGSIZE limits every inbound frame to WIRE_FRAME_BYTES_MAX, so
-    libzmq drops a peer that sends more before anything is buffered; the
-    receive path checks the caps again for frames from elsewhere.
+    ZMQ_MAXMSGSIZE limits every inbound frame, so libzmq drops a peer that
+    sends more before anything is buffered: to WIRE_FRAME_BYTES_MAX on the
+    DEALER/ROUTER channel, which carries appends, snapshots and client
+    traffic, and to WIRE_SMALL_FRAME_BYTES_MAX on a SUB socket, which
+    carries heartbeats and beacons only. The receive path checks the caps
+    again, per type (the head names it), for frames from elsewhere.
 */
 #ifndef MESH_WIRE_ENVELOPE_H
 #define MESH_WIRE_ENVELOPE_H
@@ -31,7 +37,8 @@
 #define WIRE_FRAMES             3       //  head, body, sig
 #define WIRE_HEAD_BYTES_MAX     160     //  Longest valid head is 129 (transfer-request)
 #define WIRE_SIG_BYTES          SIGN_BYTES
-#define WIRE_FRAME_BYTES_MAX    WIRE_BODY_BYTES_MAX     //  ZMQ_MAXMSGSIZE
+#define WIRE_FRAME_BYTES_MAX    WIRE_BODY_BYTES_MAX     //  ZMQ_MAXMSGSIZE: DEALER, ROUTER
+#define WIRE_SMALL_FRAME_BYTES_MAX WIRE_SMALL_BODY_BYTES_MAX   //  ... SUB (and PUB)
 #define WIRE_HWM_MSGS           1000    //  Send/receive high-water marks
 #define WIRE_VERSION_DIGITS_MAX 5       //  "incidentmesh/NNNNN"
 
@@ -80,9 +87,11 @@ zmsg_t *wire_envelope_zmsg (const wire_sealed_t *sealed);
 //  ROUTER (its identity frame). Returns NULL if nothing could be received.
 zmsg_t *wire_recv (zsock_t *sock, size_t frames_max);
 
-//  Apply the wire limits to a socket: ZMQ_MAXMSGSIZE, linger 0, high-water
+//  Apply the wire limits to a socket: ZMQ_MAXMSGSIZE = max_frame (the
+//  largest frame the socket may receive: WIRE_FRAME_BYTES_MAX on DEALER and
+//  ROUTER, WIRE_SMALL_FRAME_BYTES_MAX on PUB and SUB), linger 0, high-water
 //  marks; ZMQ_IMMEDIATE on DEALER (no queueing for a peer not connected,
 //  so a vote request cannot arrive long after it was sent).
-void wire_socket_harden (zsock_t *sock);
+void wire_socket_harden (zsock_t *sock, size_t max_frame);
 
 #endif

@@ -2,9 +2,13 @@
 
     One table, s_specs, says for each type which keys it may carry and
     which it must; the encoder and the decoder both follow it, so the two
-    cannot drift apart. The decoder reads with mpread (bounded, no
-    allocation); the encoder writes with msgpack-c's packer into the
-    caller's fixed buffer.
+    cannot drift apart. What the table cannot say (a client request's keys
+    depend on its op; a list reply's items and more go together) is
+    s_presence_ok, and every rule on values is wire_msg_check, which both
+    the encoder and the decoder apply last. The decoder reads with mpread
+    (bounded, no allocation; payloads point into the body); the encoder
+    writes with msgpack-c's packer into the caller's fixed buffer, never
+    past the type's body cap.
 */
 #include "msg.h"
 #include "mpread.h"
@@ -18,6 +22,33 @@
                    | S_BIT (WIRE_KEY_FROM) | S_BIT (WIRE_KEY_TO) | S_BIT (WIRE_KEY_TERM) \
                    | S_BIT (WIRE_KEY_INCARNATION) | S_BIT (WIRE_KEY_SEQ))
 
+//  Heartbeat and beacon: the same keys
+#define S_HB_ALLOWED    (S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) \
+                       | S_BIT (WIRE_KEY_HB_MS) | S_BIT (WIRE_KEY_LEASE_REMAINING_MS) \
+                       | S_BIT (WIRE_KEY_STORM) | S_BIT (WIRE_KEY_COMMIT))
+#define S_HB_REQUIRED   (S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) \
+                       | S_BIT (WIRE_KEY_HB_MS) | S_BIT (WIRE_KEY_STORM))
+#define S_HB_ANC        (S_ANC (WIRE_KEY_LEASE_EXPIRY_MS) | S_ANC (WIRE_KEY_STATUS) \
+                       | S_ANC (WIRE_KEY_APPLIED))
+
+#define S_APPEND        (S_COMMON | S_BIT (WIRE_KEY_PREV_INDEX) | S_BIT (WIRE_KEY_PREV_TERM) \
+                       | S_BIT (WIRE_KEY_COMMIT) | S_BIT (WIRE_KEY_ENTRIES))
+#define S_APPEND_RESP   (S_COMMON | S_BIT (WIRE_KEY_GRANTED) | S_BIT (WIRE_KEY_MATCH_INDEX))
+#define S_SNAPSHOT      (S_COMMON | S_BIT (WIRE_KEY_PREV_INDEX) | S_BIT (WIRE_KEY_PREV_TERM) \
+                       | S_BIT (WIRE_KEY_COMMIT) | S_BIT (WIRE_KEY_DATA) \
+                       | S_BIT (WIRE_KEY_OFFSET) | S_BIT (WIRE_KEY_TOTAL))
+//  Client request: what every op carries, and what some ops may (s_presence_ok)
+#define S_CLIENT_REQ_REQUIRED   (S_COMMON | S_BIT (WIRE_KEY_OP) | S_BIT (WIRE_KEY_KV_KEY) \
+                               | S_BIT (WIRE_KEY_REQUEST_ID))
+#define S_CLIENT_REQ_ALLOWED    (S_CLIENT_REQ_REQUIRED | S_BIT (WIRE_KEY_VALUE) \
+                               | S_BIT (WIRE_KEY_EXPECTED) | S_BIT (WIRE_KEY_AFTER) \
+                               | S_BIT (WIRE_KEY_LIMIT))
+#define S_CLIENT_RESP_REQUIRED  (S_COMMON | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_REPLY_TO) \
+                               | S_BIT (WIRE_KEY_REPLY_INCARNATION) | S_BIT (WIRE_KEY_OUTCOME))
+#define S_CLIENT_RESP_ALLOWED   (S_CLIENT_RESP_REQUIRED | S_BIT (WIRE_KEY_VALUE) \
+                               | S_BIT (WIRE_KEY_INDEX) | S_BIT (WIRE_KEY_VERSION_OF) \
+                               | S_BIT (WIRE_KEY_ITEMS) | S_BIT (WIRE_KEY_MORE))
+
 //  What a type's body may and must contain.
 typedef struct {
     const char *name;           //  In the head frame and the documentation
@@ -28,15 +59,7 @@ typedef struct {
 } s_spec_t;
 
 static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
-    [WIRE_HEARTBEAT] = {
-        "heartbeat",
-        S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_HB_MS)
-                 | S_BIT (WIRE_KEY_LEASE_REMAINING_MS) | S_BIT (WIRE_KEY_STORM),
-        S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_HB_MS)
-                 | S_BIT (WIRE_KEY_STORM),
-        S_ANC (WIRE_KEY_LEASE_EXPIRY_MS) | S_ANC (WIRE_KEY_STATUS),
-        0
-    },
+    [WIRE_HEARTBEAT] = { "heartbeat", S_HB_ALLOWED, S_HB_REQUIRED, S_HB_ANC, 0 },
     [WIRE_HEARTBEAT_ACK] = {
         "heartbeat-ack",
         S_COMMON | S_BIT (WIRE_KEY_HB_MS) | S_BIT (WIRE_KEY_GRANTED),
@@ -45,7 +68,9 @@ static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
     },
     [WIRE_PREVOTE_REQ] = {
         "prevote-request",
-        S_COMMON | S_BIT (WIRE_KEY_ROUND), S_COMMON | S_BIT (WIRE_KEY_ROUND), 0, 0
+        S_COMMON | S_BIT (WIRE_KEY_ROUND) | S_BIT (WIRE_KEY_LAST_INDEX) | S_BIT (WIRE_KEY_LAST_TERM),
+        S_COMMON | S_BIT (WIRE_KEY_ROUND) | S_BIT (WIRE_KEY_LAST_INDEX) | S_BIT (WIRE_KEY_LAST_TERM),
+        0, 0
     },
     [WIRE_PREVOTE_RESP] = {
         "prevote-reply",
@@ -54,7 +79,9 @@ static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
     },
     [WIRE_VOTE_REQ] = {
         "vote-request",
-        S_COMMON | S_BIT (WIRE_KEY_TRANSFER), S_COMMON | S_BIT (WIRE_KEY_TRANSFER), 0, 0
+        S_COMMON | S_BIT (WIRE_KEY_TRANSFER) | S_BIT (WIRE_KEY_LAST_INDEX) | S_BIT (WIRE_KEY_LAST_TERM),
+        S_COMMON | S_BIT (WIRE_KEY_TRANSFER) | S_BIT (WIRE_KEY_LAST_INDEX) | S_BIT (WIRE_KEY_LAST_TERM),
+        0, 0
     },
     [WIRE_VOTE_RESP] = {
         "vote-reply",
@@ -85,14 +112,15 @@ static const s_spec_t s_specs [WIRE_TYPE_MAX + 1] = {
     },
     //  A beacon is a non-leader's heartbeat: the same keys, another name
     //  (and so another PUB topic) that consensus does not subscribe to.
-    [WIRE_BEACON] = {
-        "beacon",
-        S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_HB_MS)
-                 | S_BIT (WIRE_KEY_LEASE_REMAINING_MS) | S_BIT (WIRE_KEY_STORM),
-        S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) | S_BIT (WIRE_KEY_HB_MS)
-                 | S_BIT (WIRE_KEY_STORM),
-        S_ANC (WIRE_KEY_LEASE_EXPIRY_MS) | S_ANC (WIRE_KEY_STATUS),
-        0
+    [WIRE_BEACON] = { "beacon", S_HB_ALLOWED, S_HB_REQUIRED, S_HB_ANC, 0 },
+    [WIRE_APPEND] = { "append", S_APPEND, S_APPEND, 0, 0 },
+    [WIRE_APPEND_RESP] = { "append-reply", S_APPEND_RESP, S_APPEND_RESP, 0, 0 },
+    [WIRE_SNAPSHOT] = { "snapshot", S_SNAPSHOT, S_SNAPSHOT, 0, 0 },
+    [WIRE_CLIENT_REQ] = {
+        "client-request", S_CLIENT_REQ_ALLOWED, S_CLIENT_REQ_REQUIRED, 0, 0
+    },
+    [WIRE_CLIENT_RESP] = {
+        "client-reply", S_CLIENT_RESP_ALLOWED, S_CLIENT_RESP_REQUIRED, 0, 0
     }
 };
 
@@ -102,7 +130,20 @@ static const char *s_outcome_names [WIRE_OUTCOME_MAX + 1] = {
     [WIRE_OUTCOME_UNKNOWN_TARGET]     = "unknown-target",
     [WIRE_OUTCOME_UNREACHABLE_TARGET] = "unreachable-target",
     [WIRE_OUTCOME_NOT_PERMITTED]      = "not-permitted",
-    [WIRE_OUTCOME_STALE_TERM]         = "stale-term"
+    [WIRE_OUTCOME_STALE_TERM]         = "stale-term",
+    [WIRE_OUTCOME_CAS_FAILED]         = "cas-failed",
+    [WIRE_OUTCOME_NOT_FOUND]          = "not-found",
+    [WIRE_OUTCOME_FULL]               = "full",
+    [WIRE_OUTCOME_UNAVAILABLE]        = "unavailable",
+    [WIRE_OUTCOME_INVALID]            = "invalid"
+};
+
+static const char *s_op_names [WIRE_OP_MAX + 1] = {
+    [WIRE_OP_PUT]  = "put",
+    [WIRE_OP_CAS]  = "cas",
+    [WIRE_OP_DEL]  = "del",
+    [WIRE_OP_GET]  = "get",
+    [WIRE_OP_LIST] = "list"
 };
 
 static bool
@@ -133,6 +174,26 @@ const char *
 wire_outcome_name (wire_outcome_t outcome)
 {
     return (unsigned) outcome <= WIRE_OUTCOME_MAX ? s_outcome_names [outcome] : NULL;
+}
+
+const char *
+wire_op_name (wire_op_t op)
+{
+    return (unsigned) op >= WIRE_OP_PUT && (unsigned) op <= WIRE_OP_MAX ? s_op_names [op] : NULL;
+}
+
+size_t
+wire_body_cap (wire_type_t type)
+{
+    switch (type) {
+        case WIRE_APPEND:
+        case WIRE_SNAPSHOT:
+        case WIRE_CLIENT_REQ:
+        case WIRE_CLIENT_RESP:
+            return WIRE_BODY_BYTES_MAX;
+        default:
+            return WIRE_SMALL_BODY_BYTES_MAX;
+    }
 }
 
 bool
@@ -173,6 +234,22 @@ wire_cluster_valid (const char *cluster, size_t len)
     return s_id_chars (cluster, len, WIRE_CLUSTER_CHARS_MAX);
 }
 
+//  A kv key (node/kv.h): min_len..WIRE_KV_KEY_CHARS_MAX of [A-Za-z0-9._/-].
+//  min_len is 0 for a list's prefix, 1 for every key.
+static bool
+s_kv_key_valid (const char *key, size_t len, size_t min_len)
+{
+    if (len < min_len || len > WIRE_KV_KEY_CHARS_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = key [i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || c == '.' || c == '_' || c == '-' || c == '/'))
+            return false;
+    }
+    return true;
+}
+
 //  Length of the string in a char array of size cap, or cap if it has no NUL.
 static size_t
 s_len (const char *s, size_t cap)
@@ -182,6 +259,7 @@ s_len (const char *s, size_t cap)
 }
 
 #define S_ID_OK(field)      wire_id_valid ((field), s_len ((field), sizeof (field)))
+#define S_KEY_OK(field, min) s_kv_key_valid ((field), s_len ((field), sizeof (field)), (min))
 
 //  --------------------------------------------------------------------------
 //  Whole-message checks
@@ -198,6 +276,164 @@ static bool
 s_leader_ok (bool has_leader, const char *leader, size_t cap)
 {
     return !has_leader || wire_id_valid (leader, s_len (leader, cap));
+}
+
+//  A byte string of size bytes: at most max, and somewhere to read them from.
+static bool
+s_bytes_ok (const uint8_t *data, uint32_t size, uint32_t max)
+{
+    return size <= max && (size == 0 || data != NULL);
+}
+
+//  A log position (index, term) as a candidate or a leader states it:
+//  index 0 (the empty log) has term 0, and every later index a term >= 1,
+//  never above the message's term.
+static bool
+s_position_ok (uint64_t index, uint64_t term, uint64_t msg_term)
+{
+    return (index == 0) == (term == 0) && term <= msg_term;
+}
+
+static const char *
+s_check_append (const wire_msg_t *msg)
+{
+    const wire_append_t *ap = &msg->append;
+    if (ap->entry_count > WIRE_ENTRIES_MAX)
+        return "more than WIRE_ENTRIES_MAX entries";
+    if (!s_position_ok (ap->prev_index, ap->prev_term, msg->term))
+        return "prev_term is 0 without prev_index 0, or above the term";
+    if (ap->prev_index > UINT64_MAX - WIRE_ENTRIES_MAX)
+        return "prev_index leaves no room for the entries' indexes";
+    uint64_t previous = ap->prev_term;
+    for (uint32_t k = 0; k < ap->entry_count; k++) {
+        const wire_entry_t *e = &ap->entries [k];
+        if (e->term == 0 || e->term < previous)
+            return "entry terms must be >= 1, >= prev_term and never go down";
+        if (e->term > msg->term)
+            return "entry term above the message's term";
+        if (e->type > 1)
+            return "entry type is not 0 (no-op) or 1 (command)";
+        if (!s_bytes_ok (e->payload, e->size, WIRE_PAYLOAD_BYTES_MAX))
+            return "entry payload longer than WIRE_PAYLOAD_BYTES_MAX";
+        if (e->type == 0 && e->size != 0)
+            return "a no-op entry has a payload";
+        previous = e->term;
+    }
+    return NULL;
+}
+
+static const char *
+s_check_snapshot (const wire_msg_t *msg)
+{
+    const wire_snapshot_t *sn = &msg->snapshot;
+    if (sn->index == 0 || sn->term == 0 || sn->term > msg->term)
+        return "snapshot index or term is 0, or its term above the message's";
+    if (sn->size == 0 || !s_bytes_ok (sn->data, sn->size, WIRE_CHUNK_BYTES_MAX))
+        return "snapshot chunk empty or longer than WIRE_CHUNK_BYTES_MAX";
+    if (sn->total < sn->size || sn->offset > sn->total - sn->size)
+        return "snapshot chunk ends beyond total";
+    return NULL;
+}
+
+static const char *
+s_check_client_req (const wire_msg_t *msg)
+{
+    const wire_client_req_t *cq = &msg->client_req;
+    wire_op_t op = cq->op;
+    if (!wire_op_name (op))
+        return "op is not 1..5";
+    if (cq->request_id == 0)
+        return "request_id is 0";
+    if (!S_KEY_OK (cq->key, op == WIRE_OP_LIST ? 0 : 1))
+        return "key is not a kv key (list: a prefix, may be empty)";
+    bool writes = op == WIRE_OP_PUT || op == WIRE_OP_CAS;
+    if (writes && !s_bytes_ok (cq->value, cq->value_size, WIRE_KV_VALUE_BYTES_MAX))
+        return "value longer than WIRE_KV_VALUE_BYTES_MAX";
+    if (!writes && cq->value_size != 0)
+        return "a value with an op other than put or cas";
+    if (op == WIRE_OP_CAS && !cq->has_expected)
+        return "cas without expected";
+    if (cq->has_expected && op != WIRE_OP_CAS && op != WIRE_OP_DEL)
+        return "expected with an op other than cas or del";
+    if (op != WIRE_OP_LIST && (cq->after [0] != '\0' || cq->limit != 0))
+        return "after or limit with an op other than list";
+    if (op == WIRE_OP_LIST && (!S_KEY_OK (cq->after, 0) || cq->limit > WIRE_LIST_MAX))
+        return "list after is not a kv key, or limit above WIRE_LIST_MAX";
+    return NULL;
+}
+
+static const char *
+s_check_client_resp (const wire_msg_t *msg)
+{
+    const wire_client_resp_t *cr = &msg->client_resp;
+    if ((unsigned) cr->outcome > WIRE_OUTCOME_MAX || cr->reply_incarnation == 0
+    ||  !s_leader_ok (cr->has_leader, cr->leader, sizeof (cr->leader)))
+        return "client reply outcome, reply incarnation or leader invalid";
+    if (cr->has_value && !s_bytes_ok (cr->value, cr->value_size, WIRE_KV_VALUE_BYTES_MAX))
+        return "value longer than WIRE_KV_VALUE_BYTES_MAX";
+    if (cr->item_count > WIRE_LIST_MAX)
+        return "more than WIRE_LIST_MAX items";
+    if (cr->more && cr->item_count == 0)
+        return "more without items";
+    for (uint32_t i = 0; i < cr->item_count; i++) {
+        const wire_item_t *item = &cr->items [i];
+        if (!S_KEY_OK (item->key, 1) || item->version == 0
+        ||  !s_bytes_ok (item->value, item->value_size, WIRE_KV_VALUE_BYTES_MAX))
+            return "an item is not [kv key, version >= 1, value]";
+        //  Both NUL-terminated now: checked just above
+        if (i > 0 && strcmp (cr->items [i - 1].key, item->key) >= 0)
+            return "item keys are not strictly ascending";
+    }
+    return NULL;
+}
+
+//  The rules on the fields of msg's type, or NULL if they hold.
+static const char *
+s_check_fields (const wire_msg_t *msg)
+{
+    switch (msg->type) {
+        case WIRE_HEARTBEAT:
+        case WIRE_BEACON:
+            if ((unsigned) msg->heartbeat.role > WIRE_LEADER
+            ||  !s_leader_ok (msg->heartbeat.has_leader, msg->heartbeat.leader,
+                              sizeof (msg->heartbeat.leader)))
+                return "heartbeat role or leader invalid";
+            return NULL;
+        case WIRE_STATUS_RESP:
+            if ((unsigned) msg->status_resp.role > WIRE_LEADER
+            ||  !s_leader_ok (msg->status_resp.has_leader, msg->status_resp.leader,
+                              sizeof (msg->status_resp.leader)))
+                return "status role or leader invalid";
+            return NULL;
+        case WIRE_PREVOTE_REQ:
+            if (msg->prevote_req.round == 0)
+                return "pre-vote round is 0";
+            if (!s_position_ok (msg->prevote_req.last_index, msg->prevote_req.last_term, msg->term))
+                return "last_term is 0 without last_index 0, or above the term";
+            return NULL;
+        case WIRE_PREVOTE_RESP:
+            return msg->prevote_resp.round == 0 ? "pre-vote round is 0" : NULL;
+        case WIRE_VOTE_REQ:
+            if (!s_position_ok (msg->vote_req.last_index, msg->vote_req.last_term, msg->term))
+                return "last_term is 0 without last_index 0, or above the term";
+            return NULL;
+        case WIRE_TRANSFER_REQ:
+            return S_ID_OK (msg->transfer_req.target) ? NULL : "transfer target is not a member id";
+        case WIRE_TRANSFER_RESP:
+            if ((unsigned) msg->transfer_resp.outcome > WIRE_OUTCOME_MAX
+            ||  msg->transfer_resp.reply_incarnation == 0
+            ||  !s_leader_ok (msg->transfer_resp.has_leader, msg->transfer_resp.leader,
+                              sizeof (msg->transfer_resp.leader)))
+                return "transfer outcome, reply incarnation or leader invalid";
+            return NULL;
+        case WIRE_APPEND:       return s_check_append (msg);
+        case WIRE_SNAPSHOT:     return s_check_snapshot (msg);
+        case WIRE_CLIENT_REQ:   return s_check_client_req (msg);
+        case WIRE_CLIENT_RESP:  return s_check_client_resp (msg);
+        default:
+            return NULL;        //  No rules beyond their types: ack, vote reply,
+                                //  timeout-now, status request, append reply
+    }
 }
 
 int
@@ -228,32 +464,63 @@ wire_msg_check (const wire_msg_t *msg, const char **why)
     if (msg->seq == 0)
         *why = "seq is 0";
     else
-    if (wire_type_heartbeat (msg->type)
-    && ((unsigned) msg->heartbeat.role > WIRE_LEADER
-        || !s_leader_ok (msg->heartbeat.has_leader, msg->heartbeat.leader,
-                         sizeof (msg->heartbeat.leader))))
-        *why = "heartbeat role or leader invalid";
-    else
-    if (msg->type == WIRE_STATUS_RESP
-    && ((unsigned) msg->status_resp.role > WIRE_LEADER
-        || !s_leader_ok (msg->status_resp.has_leader, msg->status_resp.leader,
-                         sizeof (msg->status_resp.leader))))
-        *why = "status role or leader invalid";
-    else
-    if ((msg->type == WIRE_PREVOTE_REQ && msg->prevote_req.round == 0)
-    ||  (msg->type == WIRE_PREVOTE_RESP && msg->prevote_resp.round == 0))
-        *why = "pre-vote round is 0";
-    else
-    if (msg->type == WIRE_TRANSFER_REQ && !S_ID_OK (msg->transfer_req.target))
-        *why = "transfer target is not a member id";
-    else
-    if (msg->type == WIRE_TRANSFER_RESP
-    && ((unsigned) msg->transfer_resp.outcome > WIRE_OUTCOME_MAX
-        || msg->transfer_resp.reply_incarnation == 0
-        || !s_leader_ok (msg->transfer_resp.has_leader, msg->transfer_resp.leader,
-                         sizeof (msg->transfer_resp.leader))))
-        *why = "transfer outcome, reply incarnation or leader invalid";
+        *why = s_check_fields (msg);
     return *why ? WIRE_MALFORMED : 0;
+}
+
+//  size bytes at a and b are the same (either may be NULL when size is 0).
+static bool
+s_same_bytes (const uint8_t *a, const uint8_t *b, uint32_t size)
+{
+    return size == 0 || memcmp (a, b, size) == 0;
+}
+
+static bool
+s_equal_append (const wire_append_t *x, const wire_append_t *y)
+{
+    if (x->prev_index != y->prev_index || x->prev_term != y->prev_term
+    ||  x->commit != y->commit || x->entry_count != y->entry_count)
+        return false;
+    for (uint32_t k = 0; k < x->entry_count && k < WIRE_ENTRIES_MAX; k++) {
+        const wire_entry_t *a = &x->entries [k], *b = &y->entries [k];
+        if (a->term != b->term || a->type != b->type || a->size != b->size
+        ||  !s_same_bytes (a->payload, b->payload, a->size))
+            return false;
+    }
+    return true;
+}
+
+static bool
+s_equal_client_req (const wire_client_req_t *x, const wire_client_req_t *y)
+{
+    bool writes = x->op == WIRE_OP_PUT || x->op == WIRE_OP_CAS;
+    return x->op == y->op && x->request_id == y->request_id
+        && strcmp (x->key, y->key) == 0
+        && x->value_size == y->value_size
+        && (!writes || s_same_bytes (x->value, y->value, x->value_size))
+        && x->has_expected == y->has_expected
+        && (!x->has_expected || x->expected == y->expected)
+        && strcmp (x->after, y->after) == 0 && x->limit == y->limit;
+}
+
+static bool
+s_equal_client_resp (const wire_client_resp_t *x, const wire_client_resp_t *y)
+{
+    if (x->reply_to != y->reply_to || x->reply_incarnation != y->reply_incarnation
+    ||  x->outcome != y->outcome || x->has_leader != y->has_leader
+    || (x->has_leader && strcmp (x->leader, y->leader) != 0)
+    ||  x->index != y->index || x->version != y->version || x->has_value != y->has_value
+    || (x->has_value && (x->value_size != y->value_size
+                         || !s_same_bytes (x->value, y->value, x->value_size)))
+    ||  x->item_count != y->item_count || x->more != y->more)
+        return false;
+    for (uint32_t i = 0; i < x->item_count && i < WIRE_LIST_MAX; i++) {
+        const wire_item_t *a = &x->items [i], *b = &y->items [i];
+        if (strcmp (a->key, b->key) != 0 || a->version != b->version
+        ||  a->value_size != b->value_size || !s_same_bytes (a->value, b->value, a->value_size))
+            return false;
+    }
+    return true;
 }
 
 bool
@@ -275,18 +542,25 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
                 && x->has_lease_expiry == y->has_lease_expiry
                 && (!x->has_lease_expiry || x->lease_expiry_ms == y->lease_expiry_ms)
                 && x->storm == y->storm && x->has_status == y->has_status
-                && (!x->has_status || memcmp (&x->status, &y->status, sizeof (x->status)) == 0);
+                && (!x->has_status || memcmp (&x->status, &y->status, sizeof (x->status)) == 0)
+                && x->has_commit == y->has_commit && (!x->has_commit || x->commit == y->commit)
+                && x->has_applied == y->has_applied
+                && (!x->has_applied || x->applied == y->applied);
         }
         case WIRE_HEARTBEAT_ACK:
             return a->heartbeat_ack.hb_ms == b->heartbeat_ack.hb_ms
                 && a->heartbeat_ack.granted == b->heartbeat_ack.granted;
         case WIRE_PREVOTE_REQ:
-            return a->prevote_req.round == b->prevote_req.round;
+            return a->prevote_req.round == b->prevote_req.round
+                && a->prevote_req.last_index == b->prevote_req.last_index
+                && a->prevote_req.last_term == b->prevote_req.last_term;
         case WIRE_PREVOTE_RESP:
             return a->prevote_resp.granted == b->prevote_resp.granted
                 && a->prevote_resp.round == b->prevote_resp.round;
         case WIRE_VOTE_REQ:
-            return a->vote_req.transfer == b->vote_req.transfer;
+            return a->vote_req.transfer == b->vote_req.transfer
+                && a->vote_req.last_index == b->vote_req.last_index
+                && a->vote_req.last_term == b->vote_req.last_term;
         case WIRE_VOTE_RESP:
             return a->vote_resp.granted == b->vote_resp.granted;
         case WIRE_STATUS_RESP: {
@@ -307,6 +581,21 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
                 && x->outcome == y->outcome && x->has_leader == y->has_leader
                 && (!x->has_leader || strcmp (x->leader, y->leader) == 0);
         }
+        case WIRE_APPEND:
+            return s_equal_append (&a->append, &b->append);
+        case WIRE_APPEND_RESP:
+            return a->append_resp.granted == b->append_resp.granted
+                && a->append_resp.match_index == b->append_resp.match_index;
+        case WIRE_SNAPSHOT: {
+            const wire_snapshot_t *x = &a->snapshot, *y = &b->snapshot;
+            return x->index == y->index && x->term == y->term && x->commit == y->commit
+                && x->offset == y->offset && x->total == y->total && x->size == y->size
+                && s_same_bytes (x->data, y->data, x->size);
+        }
+        case WIRE_CLIENT_REQ:
+            return s_equal_client_req (&a->client_req, &b->client_req);
+        case WIRE_CLIENT_RESP:
+            return s_equal_client_resp (&a->client_resp, &b->client_resp);
         default:
             return true;        //  Header-only types
     }
@@ -317,7 +606,7 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
 
 typedef struct {
     uint8_t *data;              //  Caller's buffer
-    size_t cap;                 //  Its size
+    size_t cap;                 //  Its size, or the type's body cap if smaller
     size_t size;                //  Bytes written so far
     bool overflow;              //  A write did not fit; the result is void
 } s_out_t;
@@ -331,7 +620,8 @@ s_write (void *data, const char *buf, size_t len)
         out->overflow = true;
         return -1;
     }
-    memcpy (out->data + out->size, buf, len);
+    if (len)                    //  An empty bin body may come with NULL
+        memcpy (out->data + out->size, buf, len);
     out->size += len;
     return 0;
 }
@@ -342,6 +632,13 @@ s_pack_str (msgpack_packer *pk, const char *s)
     size_t len = strlen (s);
     msgpack_pack_str (pk, len);
     msgpack_pack_str_body (pk, s, len);
+}
+
+static void
+s_pack_bin (msgpack_packer *pk, const uint8_t *data, uint32_t size)
+{
+    msgpack_pack_bin (pk, size);
+    msgpack_pack_bin_body (pk, data, size);
 }
 
 static void
@@ -377,6 +674,34 @@ s_pack_status (msgpack_packer *pk, const wire_status_t *status)
     }
 }
 
+//  [[term, type, payload], ...]
+static void
+s_pack_entries (msgpack_packer *pk, const wire_append_t *ap)
+{
+    msgpack_pack_array (pk, ap->entry_count);
+    for (uint32_t k = 0; k < ap->entry_count; k++) {
+        const wire_entry_t *e = &ap->entries [k];
+        msgpack_pack_array (pk, 3);
+        msgpack_pack_uint64 (pk, e->term);
+        msgpack_pack_uint64 (pk, e->type);
+        s_pack_bin (pk, e->payload, e->size);
+    }
+}
+
+//  [[key, version, value], ...]
+static void
+s_pack_items (msgpack_packer *pk, const wire_client_resp_t *cr)
+{
+    msgpack_pack_array (pk, cr->item_count);
+    for (uint32_t i = 0; i < cr->item_count; i++) {
+        const wire_item_t *item = &cr->items [i];
+        msgpack_pack_array (pk, 3);
+        s_pack_str (pk, item->key);
+        msgpack_pack_uint64 (pk, item->version);
+        s_pack_bin (pk, item->value, item->value_size);
+    }
+}
+
 static int
 s_popcount (uint64_t x)
 {
@@ -384,6 +709,56 @@ s_popcount (uint64_t x)
     for (; x; x &= x - 1)
         n++;
     return n;
+}
+
+//  The optional keys msg carries, added to *keys and *anc.
+static void
+s_optional_keys (const wire_msg_t *msg, uint64_t *keys, uint64_t *anc)
+{
+    const wire_heartbeat_t *hb = &msg->heartbeat;
+    const wire_client_req_t *cq = &msg->client_req;
+    const wire_client_resp_t *cr = &msg->client_resp;
+    switch (msg->type) {
+        case WIRE_HEARTBEAT:
+        case WIRE_BEACON:
+            if (hb->has_lease)
+                *keys |= S_BIT (WIRE_KEY_LEASE_REMAINING_MS);
+            if (hb->has_commit)
+                *keys |= S_BIT (WIRE_KEY_COMMIT);
+            if (hb->has_lease_expiry)
+                *anc |= S_ANC (WIRE_KEY_LEASE_EXPIRY_MS);
+            if (hb->has_status)
+                *anc |= S_ANC (WIRE_KEY_STATUS);
+            if (hb->has_applied)
+                *anc |= S_ANC (WIRE_KEY_APPLIED);
+            break;
+        case WIRE_STATUS_RESP:
+            if (msg->status_resp.has_lease)
+                *keys |= S_BIT (WIRE_KEY_LEASE_REMAINING_MS);
+            break;
+        case WIRE_CLIENT_REQ:
+            if (cq->op == WIRE_OP_PUT || cq->op == WIRE_OP_CAS)
+                *keys |= S_BIT (WIRE_KEY_VALUE);
+            if (cq->has_expected)
+                *keys |= S_BIT (WIRE_KEY_EXPECTED);
+            if (cq->after [0])
+                *keys |= S_BIT (WIRE_KEY_AFTER);
+            if (cq->limit)
+                *keys |= S_BIT (WIRE_KEY_LIMIT);
+            break;
+        case WIRE_CLIENT_RESP:
+            if (cr->has_value)
+                *keys |= S_BIT (WIRE_KEY_VALUE);
+            if (cr->index)
+                *keys |= S_BIT (WIRE_KEY_INDEX);
+            if (cr->version)
+                *keys |= S_BIT (WIRE_KEY_VERSION_OF);
+            if (cr->item_count)
+                *keys |= S_BIT (WIRE_KEY_ITEMS) | S_BIT (WIRE_KEY_MORE);
+            break;
+        default:
+            break;
+    }
 }
 
 int
@@ -395,27 +770,27 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
     //  that are set. Keys go out in ascending order, as decoders demand.
     uint64_t keys = s_specs [msg->type].required;
     uint64_t anc = s_specs [msg->type].required_anc;
-    if (wire_type_heartbeat (msg->type)) {
-        if (msg->heartbeat.has_lease)
-            keys |= S_BIT (WIRE_KEY_LEASE_REMAINING_MS);
-        if (msg->heartbeat.has_lease_expiry)
-            anc |= S_ANC (WIRE_KEY_LEASE_EXPIRY_MS);
-        if (msg->heartbeat.has_status)
-            anc |= S_ANC (WIRE_KEY_STATUS);
-    }
-    if (msg->type == WIRE_STATUS_RESP && msg->status_resp.has_lease)
-        keys |= S_BIT (WIRE_KEY_LEASE_REMAINING_MS);
+    s_optional_keys (msg, &keys, &anc);
 
-    s_out_t out = { buf, buf_size, 0, false };
+    //  A body longer than its type's cap would be refused by every
+    //  receiver: it does not fit, whatever the buffer.
+    size_t cap = wire_body_cap (msg->type);
+    s_out_t out = { buf, buf_size < cap ? buf_size : cap, 0, false };
     msgpack_packer pk;
     msgpack_packer_init (&pk, &out, s_write);
     msgpack_pack_map (&pk, (size_t) (s_popcount (keys) + s_popcount (anc)));
 
+    wire_type_t type = msg->type;
     const wire_heartbeat_t *hb = &msg->heartbeat;
     const wire_status_resp_t *sr = &msg->status_resp;
     const wire_transfer_resp_t *tr = &msg->transfer_resp;
-    bool is_hb = wire_type_heartbeat (msg->type);
-    bool is_tr = msg->type == WIRE_TRANSFER_RESP;
+    const wire_append_t *ap = &msg->append;
+    const wire_snapshot_t *sn = &msg->snapshot;
+    const wire_client_req_t *cq = &msg->client_req;
+    const wire_client_resp_t *cr = &msg->client_resp;
+    bool is_hb = wire_type_heartbeat (type);
+    bool is_tr = type == WIRE_TRANSFER_RESP;
+    bool is_cr = type == WIRE_CLIENT_RESP;
     for (uint64_t key = 0; key <= WIRE_KEY_MAX; key++) {
         bool present = key < WIRE_KEY_ANCILLARY_MIN
                      ? (keys & S_BIT (key)) != 0
@@ -426,7 +801,7 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
         switch (key) {
             case WIRE_KEY_VERSION:     msgpack_pack_uint64 (&pk, msg->version); break;
             case WIRE_KEY_CLUSTER:     s_pack_str (&pk, msg->cluster); break;
-            case WIRE_KEY_TYPE:        msgpack_pack_uint64 (&pk, (uint64_t) msg->type); break;
+            case WIRE_KEY_TYPE:        msgpack_pack_uint64 (&pk, (uint64_t) type); break;
             case WIRE_KEY_FROM:        s_pack_str (&pk, msg->from); break;
             case WIRE_KEY_TO:          s_pack_str (&pk, msg->to); break;
             case WIRE_KEY_TERM:        msgpack_pack_uint64 (&pk, msg->term); break;
@@ -442,6 +817,9 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
                 if (is_tr)
                     s_pack_leader (&pk, tr->has_leader, tr->leader);
                 else
+                if (is_cr)
+                    s_pack_leader (&pk, cr->has_leader, cr->leader);
+                else
                     s_pack_leader (&pk, sr->has_leader, sr->leader);
                 break;
             case WIRE_KEY_HB_MS:
@@ -454,25 +832,70 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
                 s_pack_bool (&pk, is_hb ? hb->storm : sr->storm);
                 break;
             case WIRE_KEY_GRANTED:
-                s_pack_bool (&pk, msg->type == WIRE_HEARTBEAT_ACK ? msg->heartbeat_ack.granted
-                                : msg->type == WIRE_PREVOTE_RESP ? msg->prevote_resp.granted
+                s_pack_bool (&pk, type == WIRE_HEARTBEAT_ACK ? msg->heartbeat_ack.granted
+                                : type == WIRE_PREVOTE_RESP ? msg->prevote_resp.granted
+                                : type == WIRE_APPEND_RESP ? msg->append_resp.granted
                                 : msg->vote_resp.granted);
                 break;
             case WIRE_KEY_TRANSFER:    s_pack_bool (&pk, msg->vote_req.transfer); break;
             case WIRE_KEY_REPLY_TO:
-                msgpack_pack_uint64 (&pk, is_tr ? tr->reply_to : sr->reply_to);
+                msgpack_pack_uint64 (&pk, is_tr ? tr->reply_to : is_cr ? cr->reply_to : sr->reply_to);
                 break;
-            case WIRE_KEY_REPLY_INCARNATION: msgpack_pack_uint64 (&pk, tr->reply_incarnation); break;
+            case WIRE_KEY_REPLY_INCARNATION:
+                msgpack_pack_uint64 (&pk, is_cr ? cr->reply_incarnation : tr->reply_incarnation);
+                break;
             case WIRE_KEY_TARGET:      s_pack_str (&pk, msg->transfer_req.target); break;
-            case WIRE_KEY_OUTCOME:     msgpack_pack_uint64 (&pk, (uint64_t) tr->outcome); break;
-            case WIRE_KEY_ROUND:
-                msgpack_pack_uint64 (&pk, msg->type == WIRE_PREVOTE_REQ ? msg->prevote_req.round
-                                                                        : msg->prevote_resp.round);
+            case WIRE_KEY_OUTCOME:
+                msgpack_pack_uint64 (&pk, (uint64_t) (is_cr ? cr->outcome : tr->outcome));
                 break;
+            case WIRE_KEY_ROUND:
+                msgpack_pack_uint64 (&pk, type == WIRE_PREVOTE_REQ ? msg->prevote_req.round
+                                                                   : msg->prevote_resp.round);
+                break;
+            case WIRE_KEY_PREV_INDEX:
+                msgpack_pack_uint64 (&pk, type == WIRE_APPEND ? ap->prev_index : sn->index);
+                break;
+            case WIRE_KEY_PREV_TERM:
+                msgpack_pack_uint64 (&pk, type == WIRE_APPEND ? ap->prev_term : sn->term);
+                break;
+            case WIRE_KEY_COMMIT:
+                msgpack_pack_uint64 (&pk, type == WIRE_APPEND ? ap->commit
+                                        : type == WIRE_SNAPSHOT ? sn->commit : hb->commit);
+                break;
+            case WIRE_KEY_ENTRIES:     s_pack_entries (&pk, ap); break;
+            case WIRE_KEY_MATCH_INDEX: msgpack_pack_uint64 (&pk, msg->append_resp.match_index); break;
+            case WIRE_KEY_DATA:        s_pack_bin (&pk, sn->data, sn->size); break;
+            case WIRE_KEY_OFFSET:      msgpack_pack_uint64 (&pk, sn->offset); break;
+            case WIRE_KEY_TOTAL:       msgpack_pack_uint64 (&pk, sn->total); break;
+            case WIRE_KEY_LAST_INDEX:
+                msgpack_pack_uint64 (&pk, type == WIRE_VOTE_REQ ? msg->vote_req.last_index
+                                                                : msg->prevote_req.last_index);
+                break;
+            case WIRE_KEY_LAST_TERM:
+                msgpack_pack_uint64 (&pk, type == WIRE_VOTE_REQ ? msg->vote_req.last_term
+                                                                : msg->prevote_req.last_term);
+                break;
+            case WIRE_KEY_OP:          msgpack_pack_uint64 (&pk, (uint64_t) cq->op); break;
+            case WIRE_KEY_KV_KEY:      s_pack_str (&pk, cq->key); break;
+            case WIRE_KEY_VALUE:
+                if (is_cr)
+                    s_pack_bin (&pk, cr->value, cr->value_size);
+                else
+                    s_pack_bin (&pk, cq->value, cq->value_size);
+                break;
+            case WIRE_KEY_EXPECTED:    msgpack_pack_uint64 (&pk, cq->expected); break;
+            case WIRE_KEY_REQUEST_ID:  msgpack_pack_uint64 (&pk, cq->request_id); break;
+            case WIRE_KEY_AFTER:       s_pack_str (&pk, cq->after); break;
+            case WIRE_KEY_LIMIT:       msgpack_pack_uint64 (&pk, cq->limit); break;
+            case WIRE_KEY_INDEX:       msgpack_pack_uint64 (&pk, cr->index); break;
+            case WIRE_KEY_VERSION_OF:  msgpack_pack_uint64 (&pk, cr->version); break;
+            case WIRE_KEY_ITEMS:       s_pack_items (&pk, cr); break;
+            case WIRE_KEY_MORE:        s_pack_bool (&pk, cr->more); break;
             case WIRE_KEY_LEASE_EXPIRY_MS: msgpack_pack_uint64 (&pk, hb->lease_expiry_ms); break;
             case WIRE_KEY_STATUS:
                 s_pack_status (&pk, is_hb ? &hb->status : &sr->status);
                 break;
+            case WIRE_KEY_APPLIED:     msgpack_pack_uint64 (&pk, hb->applied); break;
             default:
                 break;          //  Not reached: the spec table names only these keys
         }
@@ -510,6 +933,13 @@ s_read_uint (mpread_t *r, uint64_t *value)
     return 0;
 }
 
+//  A uint >= 1.
+static int
+s_read_positive (mpread_t *r, uint64_t *value)
+{
+    return s_read_uint (r, value) == 0 && *value >= 1 ? 0 : -1;
+}
+
 static int
 s_read_bool (mpread_t *r, bool *value)
 {
@@ -517,6 +947,18 @@ s_read_bool (mpread_t *r, bool *value)
     if (mpread_next (r, &item) != 0 || item.kind != MPREAD_BOOL)
         return -1;
     *value = item.boolean;
+    return 0;
+}
+
+//  A bin of at most max bytes; *data points into the body.
+static int
+s_read_bin (mpread_t *r, uint32_t max, const uint8_t **data, uint32_t *size)
+{
+    mpread_item_t item;
+    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_BIN || item.size > max)
+        return -1;
+    *data = item.data;
+    *size = item.size;
     return 0;
 }
 
@@ -532,6 +974,20 @@ s_read_name (mpread_t *r, char *buf, bool (*valid) (const char *, size_t), bool 
     if (!star && !valid (s, item.size))
         return -1;                  //  Also bounds the copy below
     memcpy (buf, s, item.size);
+    buf [item.size] = '\0';
+    return 0;
+}
+
+//  A str that is a kv key of min_len.. characters, copied with its NUL
+//  into buf (WIRE_KV_KEY_CHARS_MAX + 1 bytes).
+static int
+s_read_kv_key (mpread_t *r, char *buf, size_t min_len)
+{
+    mpread_item_t item;
+    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_STR
+    ||  !s_kv_key_valid ((const char *) item.data, item.size, min_len))
+        return -1;                  //  Also bounds the copy below
+    memcpy (buf, item.data, item.size);
     buf [item.size] = '\0';
     return 0;
 }
@@ -602,15 +1058,84 @@ s_read_status (mpread_t *r, wire_status_t *status, const char **why)
     return 0;
 }
 
+//  The header of an array of 3: one entry or one item.
+static int
+s_read_triple (mpread_t *r)
+{
+    mpread_item_t item;
+    return mpread_next (r, &item) == 0 && item.kind == MPREAD_ARRAY && item.count == 3 ? 0 : -1;
+}
+
+//  An append's entries: at most WIRE_ENTRIES_MAX [term, type, payload].
+//  The order of the terms is wire_msg_check's (it needs the header).
+static int
+s_read_entries (mpread_t *r, wire_append_t *ap, const char **why)
+{
+    mpread_item_t array;
+    if (mpread_next (r, &array) != 0 || array.kind != MPREAD_ARRAY
+    ||  array.count > WIRE_ENTRIES_MAX) {
+        *why = "entries is not an array of at most WIRE_ENTRIES_MAX";
+        return -1;
+    }
+    for (uint32_t k = 0; k < array.count; k++) {
+        wire_entry_t *e = &ap->entries [k];
+        uint64_t type;
+        if (s_read_triple (r) != 0
+        ||  s_read_positive (r, &e->term) != 0
+        ||  s_read_uint (r, &type) != 0 || type > 1
+        ||  s_read_bin (r, WIRE_PAYLOAD_BYTES_MAX, &e->payload, &e->size) != 0
+        || (type == 0 && e->size != 0)) {
+            *why = "an entry is not [term >= 1, type 0 or 1, payload bin] "
+                   "(a no-op's empty, a command's at most WIRE_PAYLOAD_BYTES_MAX)";
+            return -1;
+        }
+        e->type = (uint32_t) type;
+    }
+    ap->entry_count = array.count;
+    return 0;
+}
+
+//  A list reply's items: 1..WIRE_LIST_MAX [key, version, value]. An empty
+//  list is sent as no items at all (one encoding per reply).
+static int
+s_read_items (mpread_t *r, wire_client_resp_t *cr, const char **why)
+{
+    mpread_item_t array;
+    if (mpread_next (r, &array) != 0 || array.kind != MPREAD_ARRAY
+    ||  array.count < 1 || array.count > WIRE_LIST_MAX) {
+        *why = "items is not an array of 1..WIRE_LIST_MAX";
+        return -1;
+    }
+    for (uint32_t i = 0; i < array.count; i++) {
+        wire_item_t *item = &cr->items [i];
+        if (s_read_triple (r) != 0
+        ||  s_read_kv_key (r, item->key, 1) != 0
+        ||  s_read_positive (r, &item->version) != 0
+        ||  s_read_bin (r, WIRE_KV_VALUE_BYTES_MAX, &item->value, &item->value_size) != 0) {
+            *why = "an item is not [kv key, version >= 1, value bin of at most "
+                   "WIRE_KV_VALUE_BYTES_MAX]";
+            return -1;
+        }
+    }
+    cr->item_count = array.count;
+    return 0;
+}
+
 //  Read the value of a known key into msg. Returns 0 or -1 with *why.
 static int
 s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
 {
-    bool is_hb = wire_type_heartbeat (msg->type);
-    bool is_tr = msg->type == WIRE_TRANSFER_RESP;
+    wire_type_t type = msg->type;
+    bool is_hb = wire_type_heartbeat (type);
+    bool is_tr = type == WIRE_TRANSFER_RESP;
+    bool is_cr = type == WIRE_CLIENT_RESP;
     wire_heartbeat_t *hb = &msg->heartbeat;
     wire_status_resp_t *sr = &msg->status_resp;
     wire_transfer_resp_t *tr = &msg->transfer_resp;
+    wire_append_t *ap = &msg->append;
+    wire_snapshot_t *sn = &msg->snapshot;
+    wire_client_req_t *cq = &msg->client_req;
+    wire_client_resp_t *cr = &msg->client_resp;
     uint64_t value = 0;
     int rc = 0;
     switch (key) {
@@ -639,15 +1164,11 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "term is not an unsigned integer";
             break;
         case WIRE_KEY_INCARNATION:
-            rc = s_read_uint (r, &msg->incarnation);
-            if (rc == 0 && msg->incarnation == 0)
-                rc = -1;
+            rc = s_read_positive (r, &msg->incarnation);
             *why = "incarnation is not an unsigned integer >= 1";
             break;
         case WIRE_KEY_SEQ:
-            rc = s_read_uint (r, &msg->seq);
-            if (rc == 0 && msg->seq == 0)
-                rc = -1;
+            rc = s_read_positive (r, &msg->seq);
             *why = "seq is not an unsigned integer >= 1";
             break;
         case WIRE_KEY_ROLE:
@@ -665,6 +1186,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
         case WIRE_KEY_LEADER:
             rc = is_hb ? s_read_leader (r, &hb->has_leader, hb->leader)
                : is_tr ? s_read_leader (r, &tr->has_leader, tr->leader)
+               : is_cr ? s_read_leader (r, &cr->has_leader, cr->leader)
                        : s_read_leader (r, &sr->has_leader, sr->leader);
             *why = "leader is neither nil nor a member id";
             break;
@@ -688,8 +1210,9 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "storm is not a boolean";
             break;
         case WIRE_KEY_GRANTED:
-            rc = s_read_bool (r, msg->type == WIRE_HEARTBEAT_ACK ? &msg->heartbeat_ack.granted
-                               : msg->type == WIRE_PREVOTE_RESP ? &msg->prevote_resp.granted
+            rc = s_read_bool (r, type == WIRE_HEARTBEAT_ACK ? &msg->heartbeat_ack.granted
+                               : type == WIRE_PREVOTE_RESP ? &msg->prevote_resp.granted
+                               : type == WIRE_APPEND_RESP ? &msg->append_resp.granted
                                : &msg->vote_resp.granted);
             *why = "granted is not a boolean";
             break;
@@ -698,13 +1221,11 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "transfer is not a boolean";
             break;
         case WIRE_KEY_REPLY_TO:
-            rc = s_read_uint (r, is_tr ? &tr->reply_to : &sr->reply_to);
+            rc = s_read_uint (r, is_tr ? &tr->reply_to : is_cr ? &cr->reply_to : &sr->reply_to);
             *why = "reply_to is not an unsigned integer";
             break;
         case WIRE_KEY_REPLY_INCARNATION:
-            rc = s_read_uint (r, &tr->reply_incarnation);
-            if (rc == 0 && tr->reply_incarnation == 0)
-                rc = -1;
+            rc = s_read_positive (r, is_cr ? &cr->reply_incarnation : &tr->reply_incarnation);
             *why = "reply_incarnation is not an unsigned integer >= 1";
             break;
         case WIRE_KEY_TARGET:
@@ -715,17 +1236,121 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             rc = s_read_uint (r, &value);
             if (rc == 0 && value > WIRE_OUTCOME_MAX)
                 rc = -1;
-            if (rc == 0)
-                tr->outcome = (wire_outcome_t) value;
+            if (rc == 0) {
+                if (is_cr)
+                    cr->outcome = (wire_outcome_t) value;
+                else
+                    tr->outcome = (wire_outcome_t) value;
+            }
             *why = "outcome is not a known outcome code";
             break;
         case WIRE_KEY_ROUND:
-            rc = s_read_uint (r, msg->type == WIRE_PREVOTE_REQ ? &msg->prevote_req.round
-                                                               : &msg->prevote_resp.round);
-            if (rc == 0 && (msg->type == WIRE_PREVOTE_REQ ? msg->prevote_req.round
-                                                          : msg->prevote_resp.round) == 0)
-                rc = -1;
+            rc = s_read_positive (r, type == WIRE_PREVOTE_REQ ? &msg->prevote_req.round
+                                                              : &msg->prevote_resp.round);
             *why = "round is not an unsigned integer >= 1";
+            break;
+        case WIRE_KEY_PREV_INDEX:
+            rc = s_read_uint (r, type == WIRE_APPEND ? &ap->prev_index : &sn->index);
+            *why = "prev_index is not an unsigned integer";
+            break;
+        case WIRE_KEY_PREV_TERM:
+            rc = s_read_uint (r, type == WIRE_APPEND ? &ap->prev_term : &sn->term);
+            *why = "prev_term is not an unsigned integer";
+            break;
+        case WIRE_KEY_COMMIT:
+            if (is_hb) {
+                rc = s_read_uint (r, &hb->commit);
+                hb->has_commit = true;
+            }
+            else
+                rc = s_read_uint (r, type == WIRE_APPEND ? &ap->commit : &sn->commit);
+            *why = "commit is not an unsigned integer";
+            break;
+        case WIRE_KEY_ENTRIES:
+            return s_read_entries (r, ap, why);
+        case WIRE_KEY_MATCH_INDEX:
+            rc = s_read_uint (r, &msg->append_resp.match_index);
+            *why = "match_index is not an unsigned integer";
+            break;
+        case WIRE_KEY_DATA:
+            rc = s_read_bin (r, WIRE_CHUNK_BYTES_MAX, &sn->data, &sn->size);
+            *why = "data is not a bin of at most WIRE_CHUNK_BYTES_MAX";
+            break;
+        case WIRE_KEY_OFFSET:
+            rc = s_read_uint (r, &sn->offset);
+            *why = "offset is not an unsigned integer";
+            break;
+        case WIRE_KEY_TOTAL:
+            rc = s_read_uint (r, &sn->total);
+            *why = "total is not an unsigned integer";
+            break;
+        case WIRE_KEY_LAST_INDEX:
+            rc = s_read_uint (r, type == WIRE_VOTE_REQ ? &msg->vote_req.last_index
+                                                       : &msg->prevote_req.last_index);
+            *why = "last_index is not an unsigned integer";
+            break;
+        case WIRE_KEY_LAST_TERM:
+            rc = s_read_uint (r, type == WIRE_VOTE_REQ ? &msg->vote_req.last_term
+                                                       : &msg->prevote_req.last_term);
+            *why = "last_term is not an unsigned integer";
+            break;
+        case WIRE_KEY_OP:
+            rc = s_read_uint (r, &value);
+            if (rc == 0 && (value < WIRE_OP_PUT || value > WIRE_OP_MAX))
+                rc = -1;
+            if (rc == 0)
+                cq->op = (wire_op_t) value;
+            *why = "op is not 1..5";
+            break;
+        case WIRE_KEY_KV_KEY:
+            //  Its length is checked against the op (read before it) last
+            rc = s_read_kv_key (r, cq->key, 0);
+            *why = "key is not a str of at most 128 [A-Za-z0-9._/-]";
+            break;
+        case WIRE_KEY_VALUE:
+            if (is_cr) {
+                rc = s_read_bin (r, WIRE_KV_VALUE_BYTES_MAX, &cr->value, &cr->value_size);
+                cr->has_value = true;
+            }
+            else
+                rc = s_read_bin (r, WIRE_KV_VALUE_BYTES_MAX, &cq->value, &cq->value_size);
+            *why = "value is not a bin of at most WIRE_KV_VALUE_BYTES_MAX";
+            break;
+        case WIRE_KEY_EXPECTED:
+            rc = s_read_uint (r, &cq->expected);
+            cq->has_expected = true;
+            *why = "expected is not an unsigned integer";
+            break;
+        case WIRE_KEY_REQUEST_ID:
+            rc = s_read_positive (r, &cq->request_id);
+            *why = "request_id is not an unsigned integer >= 1";
+            break;
+        case WIRE_KEY_AFTER:
+            //  Absent means from the start: a present after is never empty
+            rc = s_read_kv_key (r, cq->after, 1);
+            *why = "after is not a str of 1..128 [A-Za-z0-9._/-]";
+            break;
+        case WIRE_KEY_LIMIT:
+            rc = s_read_uint (r, &value);
+            if (rc == 0 && (value < 1 || value > WIRE_LIST_MAX))
+                rc = -1;
+            if (rc == 0)
+                cq->limit = (uint32_t) value;
+            *why = "limit is not 1..WIRE_LIST_MAX";
+            break;
+        case WIRE_KEY_INDEX:
+            rc = s_read_positive (r, &cr->index);
+            *why = "index is not an unsigned integer >= 1 (absent means none)";
+            break;
+        case WIRE_KEY_VERSION_OF:
+            rc = s_read_positive (r, &cr->version);
+            *why = "version is not an unsigned integer >= 1 (absent means none)";
+            break;
+        case WIRE_KEY_ITEMS:
+            return s_read_items (r, cr, why);
+        case WIRE_KEY_MORE:
+            rc = s_read_bool (r, &cr->more);
+            *why = "more is not a boolean";
             break;
         case WIRE_KEY_LEASE_EXPIRY_MS:
             rc = s_read_uint (r, &hb->lease_expiry_ms);
@@ -736,6 +1361,11 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             if (is_hb)
                 hb->has_status = true;
             return s_read_status (r, is_hb ? &hb->status : &sr->status, why);
+        case WIRE_KEY_APPLIED:
+            rc = s_read_uint (r, &hb->applied);
+            hb->has_applied = true;
+            *why = "applied is not an unsigned integer";
+            break;
         default:
             rc = -1;            //  Not reached: the spec table names only these keys
             *why = "unexpected key";
@@ -744,6 +1374,38 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
     if (rc == 0)
         *why = NULL;
     return rc;
+}
+
+//  The presence rules the spec table cannot state, over the keys seen:
+//  a client request's keys depend on its op, and a list reply sends its
+//  items and more together.
+static int
+s_presence_ok (const wire_msg_t *msg, uint64_t seen, const char **why)
+{
+    if (msg->type == WIRE_CLIENT_REQ) {
+        wire_op_t op = msg->client_req.op;
+        bool writes = op == WIRE_OP_PUT || op == WIRE_OP_CAS;
+        if (writes != ((seen & S_BIT (WIRE_KEY_VALUE)) != 0)) {
+            *why = "value is required for put and cas, and forbidden otherwise";
+            return -1;
+        }
+        bool expected = (seen & S_BIT (WIRE_KEY_EXPECTED)) != 0;
+        if ((op == WIRE_OP_CAS && !expected)
+        ||  (expected && op != WIRE_OP_CAS && op != WIRE_OP_DEL)) {
+            *why = "expected is required for cas, optional for del, and forbidden otherwise";
+            return -1;
+        }
+        if (op != WIRE_OP_LIST && (seen & (S_BIT (WIRE_KEY_AFTER) | S_BIT (WIRE_KEY_LIMIT)))) {
+            *why = "after and limit are for list only";
+            return -1;
+        }
+    }
+    if (msg->type == WIRE_CLIENT_RESP
+    &&  ((seen & S_BIT (WIRE_KEY_ITEMS)) != 0) != ((seen & S_BIT (WIRE_KEY_MORE)) != 0)) {
+        *why = "items and more go together";
+        return -1;
+    }
+    return 0;
 }
 
 //  Decode into msg, which the caller zeroed.
@@ -818,6 +1480,10 @@ s_decode (const uint8_t *data, size_t size, wire_msg_t *msg, const char **why)
         }
         if (s_read_field (&r, msg, key, why) != 0)
             return WIRE_MALFORMED;
+        if (key == WIRE_KEY_TYPE && size > wire_body_cap (msg->type)) {
+            *why = "body longer than its type's cap";
+            return WIRE_MALFORMED;
+        }
     }
     if (mpread_left (&r) != 0) {
         *why = "trailing bytes after the body map";
@@ -833,8 +1499,10 @@ s_decode (const uint8_t *data, size_t size, wire_msg_t *msg, const char **why)
         *why = "a required field is missing";
         return WIRE_MALFORMED;
     }
-    //  Field-level checks above cover everything; this is the same rule
-    //  set the encoder applies, kept as one last guard.
+    if (s_presence_ok (msg, seen, why) != 0)
+        return WIRE_MALFORMED;
+    //  The rules that relate fields to each other (an append's terms to
+    //  its header, a key's length to the op) are the encoder's rules too.
     return wire_msg_check (msg, why) == 0 ? 0 : WIRE_MALFORMED;
 }
 

@@ -8,9 +8,9 @@
                member is its number in the consensus core (core.h numbers
                members 0..count-1), so add them in the order the cluster
                file lists them, before any client;
-      clients  operators' tools (meshctl) and, later, dispatch clients.
-               They follow the members. They are never core members:
-               wire_to_core refuses them (coremap.h).
+      clients  operators' tools (meshctl) and dispatch clients (client
+               requests to the kv). They follow the members. They are
+               never core members: wire_to_core refuses them (coremap.h).
 
     The receive path (rx.h) rejects as not-permitted any message whose type
     is not in its sender's mask, after the signature: what a principal may
@@ -34,21 +34,25 @@
 #define WIRE_CLIENTS_MAX        64
 #define WIRE_PEERS_MAX          (WIRE_MEMBERS_MAX + WIRE_CLIENTS_MAX)
 
-//  The consensus messages: what wire_to_core maps.
+//  The consensus messages: what wire_to_core maps (election and log
+//  replication).
 #define WIRE_TYPES_CORE     (WIRE_TYPE_BIT (WIRE_HEARTBEAT) | WIRE_TYPE_BIT (WIRE_HEARTBEAT_ACK) \
                            | WIRE_TYPE_BIT (WIRE_PREVOTE_REQ) | WIRE_TYPE_BIT (WIRE_PREVOTE_RESP) \
                            | WIRE_TYPE_BIT (WIRE_VOTE_REQ) | WIRE_TYPE_BIT (WIRE_VOTE_RESP) \
-                           | WIRE_TYPE_BIT (WIRE_TIMEOUT_NOW))
+                           | WIRE_TYPE_BIT (WIRE_TIMEOUT_NOW) | WIRE_TYPE_BIT (WIRE_APPEND) \
+                           | WIRE_TYPE_BIT (WIRE_APPEND_RESP) | WIRE_TYPE_BIT (WIRE_SNAPSHOT))
 //  All a node accepts from another node: the consensus messages and the
 //  beacon (a non-leader's heartbeat; a node does not subscribe to it, and
 //  one that arrives anyway maps to no core message).
 #define WIRE_TYPES_PEER     (WIRE_TYPES_CORE | WIRE_TYPE_BIT (WIRE_BEACON))
 //  Everything a member ever sends: the default for members, right for a
-//  monitor or a client that hears from members.
+//  monitor or a client that hears from members (the replies to clients).
 #define WIRE_TYPES_MEMBER   (WIRE_TYPES_PEER | WIRE_TYPE_BIT (WIRE_STATUS_REQ) \
-                           | WIRE_TYPE_BIT (WIRE_STATUS_RESP) | WIRE_TYPE_BIT (WIRE_TRANSFER_RESP))
+                           | WIRE_TYPE_BIT (WIRE_STATUS_RESP) | WIRE_TYPE_BIT (WIRE_TRANSFER_RESP) \
+                           | WIRE_TYPE_BIT (WIRE_CLIENT_RESP))
 //  The requests a client may send.
-#define WIRE_TYPES_CLIENT   (WIRE_TYPE_BIT (WIRE_STATUS_REQ) | WIRE_TYPE_BIT (WIRE_TRANSFER_REQ))
+#define WIRE_TYPES_CLIENT   (WIRE_TYPE_BIT (WIRE_STATUS_REQ) | WIRE_TYPE_BIT (WIRE_TRANSFER_REQ) \
+                           | WIRE_TYPE_BIT (WIRE_CLIENT_REQ))
 
 typedef struct _wire_peers_t wire_peers_t;
 

@@ -148,6 +148,11 @@ s_accept (wire_rx_t *self, const wire_bytes_t *frames, size_t count, uint64_t no
         return S_REJECT (WIRE_REJECT_UNSUPPORTED_VERSION, NULL, "head names another version");
     if (rc != 0)
         return S_REJECT (WIRE_REJECT_MALFORMED, NULL, "head frame is not a valid head");
+    //  The head names the type, and so its cap: a heartbeat-sized message
+    //  carrying 64 KiB costs no signature check. (A head that lies about
+    //  the type fails at step 8.)
+    if (body->size > wire_body_cap (head.type))
+        return S_REJECT (WIRE_REJECT_OVERSIZE, NULL, "body frame over its type's cap");
     if (strcmp (head.cluster, self->cluster) != 0)
         return S_REJECT (WIRE_REJECT_WRONG_CLUSTER, head.from, "head names another cluster");
     int sender = wire_peers_find (self->peers, head.from, strlen (head.from));

@@ -6,6 +6,8 @@
       1. frame count: exactly head, body, sig (after a ROUTER's identity)  malformed
       2. size caps: head <= WIRE_HEAD_BYTES_MAX, body <= WIRE_BODY_BYTES_MAX  oversize
       3. head: syntax; its version                               malformed / unsupported version
+         then the body within the cap of the head's type
+         (wire_body_cap), before any signature work                oversize
       4. head cluster = ours (cheap early drop)                  wrong cluster
       5. head sender is in the principal table, and not us       unknown sender
       6. sig frame is 64 bytes and verifies over

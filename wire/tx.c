@@ -1,7 +1,16 @@
-/*  tx: stamp, encode, sign, frame. See tx.h for the contract. */
+/*  tx: stamp, encode, sign, frame. See tx.h for the contract.
+
+    wire_tx_zmsg seals into the sender's own buffer, not the stack: a
+    sealed message holds a body of up to WIRE_BODY_BYTES_MAX (64 KiB), and
+    the node sends from its loop on every turn.
+*/
 #include "tx.h"
 #include <stdlib.h>
 #include <string.h>
+
+//  crypto/sign refuses longer bodies: every body the wire allows must sign.
+_Static_assert (WIRE_BODY_BYTES_MAX <= SIGN_BODY_BYTES_MAX, "every body can be signed");
+_Static_assert (WIRE_SMALL_BODY_BYTES_MAX <= WIRE_BODY_BYTES_MAX, "small bodies are bodies");
 
 struct _wire_tx_t {
     char cluster [WIRE_CLUSTER_CHARS_MAX + 1];  //  Our cluster id
@@ -9,6 +18,7 @@ struct _wire_tx_t {
     const keys_t *keys;                         //  Our identity (not owned)
     uint64_t incarnation;                       //  This boot's number
     uint64_t next_seq;                          //  Next sequence number, from 1
+    wire_sealed_t sealed;                       //  wire_tx_zmsg's frames, until copied
 };
 
 wire_tx_t *
@@ -71,10 +81,9 @@ wire_tx_seal (wire_tx_t *self, wire_msg_t *msg, wire_sealed_t *sealed)
 zmsg_t *
 wire_tx_zmsg (wire_tx_t *self, wire_msg_t *msg)
 {
-    wire_sealed_t sealed;
-    if (wire_tx_seal (self, msg, &sealed) != 0)
+    if (wire_tx_seal (self, msg, &self->sealed) != 0)
         return NULL;
-    return wire_envelope_zmsg (&sealed);
+    return wire_envelope_zmsg (&self->sealed);
 }
 
 uint64_t

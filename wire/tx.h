@@ -33,6 +33,8 @@ void wire_tx_destroy (wire_tx_t **self_p);
 int wire_tx_seal (wire_tx_t *self, wire_msg_t *msg, wire_sealed_t *sealed);
 
 //  As wire_tx_seal, returning the three frames as a new zmsg, or NULL.
+//  Seals into the sender's own buffer (a body may be 64 KiB), so one
+//  sender serves one thread, as its sequence counter already requires.
 zmsg_t *wire_tx_zmsg (wire_tx_t *self, wire_msg_t *msg);
 
 //  The sequence number the next message will get.

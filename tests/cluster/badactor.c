@@ -55,9 +55,11 @@
     so for it such a beacon is a genuine message seen for the first time,
     and it accepts it once, rightly (the window makes messages single-use,
     not bound to a channel). A leader thus gets no replayed messages
-    (said on stderr). No frame exceeds 1024 bytes: a node's
-    ZMQ_MAXMSGSIZE drops the connection of a peer that sends one, before
-    any counter sees it.
+    (said on stderr). Every body stays within the small cap (1024 bytes,
+    WIRE_SMALL_BODY_BYTES_MAX) of the heartbeat-ack head it is sent under,
+    so it reaches the signature check rather than being refused as
+    oversize; and no frame exceeds the ROUTER's ZMQ_MAXMSGSIZE, which
+    would drop the connection before any counter sees it.
 
     Output: one JSON object on stdout, with the messages actually sent per
     target and category, the reasons each category must produce, and the
@@ -358,7 +360,7 @@ s_capture (s_attack_t *a)
     if (!rx)
         goto done;
     wire_rx_set_logger (rx, NULL, NULL);
-    wire_socket_harden (sub);
+    wire_socket_harden (sub, WIRE_SMALL_FRAME_BYTES_MAX);
     wire_type_t topics [] = { WIRE_HEARTBEAT, WIRE_BEACON };
     for (size_t i = 0; i < sizeof topics / sizeof topics [0]; i++) {
         char topic [128];
@@ -668,7 +670,7 @@ s_garbage_body (s_attack_t *a, s_target_t *t, uint64_t i)
     };
     switch (i % BA_GARBAGE_VARIANTS) {
         case 0:     //  Random body, 1..1024 bytes
-            frames [1].size = 1 + randombytes_uniform (WIRE_BODY_BYTES_MAX);
+            frames [1].size = 1 + randombytes_uniform (WIRE_SMALL_BODY_BYTES_MAX);
             randombytes_buf (sealed.body, frames [1].size);
             break;
         case 1:     //  Cut-off msgpack, signed as it is (by the wrong key)

@@ -17,10 +17,10 @@
 
     Oracles: every message is counted exactly once (accepted or one
     reason); a rejected message leaves the output zeroed; an accepted one
-    is a valid message whose head and signature match, addressed to n2 or
-    broadcast, of a type its sender may send (consensus messages from
-    members, requests from the client), and which is refused as a replay if
-    delivered again.
+    is a valid message within its type's body cap whose head and signature
+    match, addressed to n2 or broadcast, of a type its sender may send
+    (consensus messages, replication included, from members; requests from
+    the client), and which is refused as a replay if delivered again.
 */
 #include <stdio.h>
 #include "fuzz_common.h"
@@ -95,6 +95,7 @@ s_check (wire_rx_t *rx, int rc, wire_reject_t reason, const wire_msg_t *out,
                  ? (WIRE_TYPES_PEER & WIRE_TYPE_BIT (out->type)) != 0
                  : (WIRE_TYPES_CLIENT & WIRE_TYPE_BIT (out->type)) != 0);
     FUZZ_ASSERT (count == 3 && frames [2].size == WIRE_SIG_BYTES);
+    FUZZ_ASSERT (frames [1].size <= wire_body_cap (out->type));
     FUZZ_ASSERT (sign_verify (wire_peers_key (peers, (uint32_t) sender),
                               frames [1].data, frames [1].size, frames [2].data) == 0);
     //  The same frames again are a replay

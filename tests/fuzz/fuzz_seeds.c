@@ -20,6 +20,10 @@ s_file (const char *target, const char *name, const void *data, size_t size)
     fclose (file);
 }
 
+static const uint8_t s_command [] = { 0x84, 0x00, 0x01, 0x01, 0x07, 0x02, 0xa3, 'b', '/', 'c',
+                                     0x04, 0xc4, 0x01, '9' };
+static const uint8_t s_chunk [] = "kv snapshot bytes";
+
 //  A sample message of each type from member `from` with seq.
 static void
 s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnation, uint64_t seq)
@@ -43,6 +47,10 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
             msg->heartbeat.lease_expiry_ms = 123606;
             msg->heartbeat.has_status = seq % 2 == 1;
             msg->heartbeat.status.wire_accepted = 99;
+            msg->heartbeat.has_commit = true;
+            msg->heartbeat.commit = 41;
+            msg->heartbeat.has_applied = seq % 2 == 0;
+            msg->heartbeat.applied = 40;
             break;
         case WIRE_BEACON:           //  A follower's heartbeat: no lease
             msg->heartbeat.role = WIRE_FOLLOWER;
@@ -58,9 +66,13 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
             break;
         case WIRE_VOTE_REQ:
             msg->vote_req.transfer = seq % 2;
+            msg->vote_req.last_index = seq % 2 ? 40 : 0;
+            msg->vote_req.last_term = seq % 2 ? 3 : 0;
             break;
         case WIRE_PREVOTE_REQ:
             msg->prevote_req.round = 0x5eed + seq;
+            msg->prevote_req.last_index = 40;
+            msg->prevote_req.last_term = 3;
             break;
         case WIRE_PREVOTE_RESP:
             msg->prevote_resp.granted = true;
@@ -82,6 +94,61 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
             msg->transfer_resp.outcome = WIRE_OUTCOME_NOT_LEADER;
             msg->transfer_resp.has_leader = seq % 2 == 1;
             strcpy (msg->transfer_resp.leader, "n3");
+            break;
+        case WIRE_APPEND:           //  A no-op and a command, after (40, 3)
+            msg->append.prev_index = 40;
+            msg->append.prev_term = 3;
+            msg->append.commit = 40;
+            msg->append.entry_count = 2;
+            msg->append.entries [0] = (wire_entry_t) { .term = msg->term, .type = 0 };
+            msg->append.entries [1] = (wire_entry_t) {
+                .term = msg->term, .type = 1, .payload = s_command, .size = sizeof (s_command) };
+            break;
+        case WIRE_APPEND_RESP:
+            msg->append_resp.granted = seq % 2;
+            msg->append_resp.match_index = 42;
+            break;
+        case WIRE_SNAPSHOT:
+            msg->snapshot.index = 40;
+            msg->snapshot.term = 3;
+            msg->snapshot.commit = 41;
+            msg->snapshot.offset = 4;
+            msg->snapshot.total = 4 + sizeof (s_chunk) - 1;
+            msg->snapshot.data = s_chunk;
+            msg->snapshot.size = sizeof (s_chunk) - 1;
+            break;
+        case WIRE_CLIENT_REQ:       //  Every op, by seq
+            msg->client_req.op = (wire_op_t) (1 + seq % WIRE_OP_MAX);
+            msg->client_req.request_id = seq;
+            strcpy (msg->client_req.key, "capacity/st-marys/beds");
+            if (msg->client_req.op == WIRE_OP_PUT || msg->client_req.op == WIRE_OP_CAS) {
+                msg->client_req.value = (const uint8_t *) "12";
+                msg->client_req.value_size = 2;
+            }
+            msg->client_req.has_expected = msg->client_req.op == WIRE_OP_CAS
+                                        || msg->client_req.op == WIRE_OP_DEL;
+            msg->client_req.expected = 7;
+            if (msg->client_req.op == WIRE_OP_LIST) {
+                strcpy (msg->client_req.key, "capacity/");
+                strcpy (msg->client_req.after, "capacity/a");
+                msg->client_req.limit = 10;
+            }
+            break;
+        case WIRE_CLIENT_RESP:      //  A list page
+            msg->client_resp.reply_to = 2;
+            msg->client_resp.reply_incarnation = 1735689600000000ULL;
+            msg->client_resp.outcome = WIRE_OUTCOME_ACCEPTED;
+            msg->client_resp.has_leader = true;
+            strcpy (msg->client_resp.leader, "n1");
+            msg->client_resp.index = 42;
+            msg->client_resp.version = 41;
+            msg->client_resp.has_value = true;
+            msg->client_resp.value = (const uint8_t *) "12";
+            msg->client_resp.value_size = 2;
+            msg->client_resp.item_count = 2;
+            msg->client_resp.items [0] = (wire_item_t) { "capacity/a", 3, (const uint8_t *) "1", 1 };
+            msg->client_resp.items [1] = (wire_item_t) { "capacity/b", 41, (const uint8_t *) "", 0 };
+            msg->client_resp.more = true;
             break;
         default:
             break;
@@ -125,6 +192,15 @@ main (int argc, char **argv)
         s_file ("fuzz_msg", name, sealed.body, sealed.body_size);
         s_file ("fuzz_head", name, sealed.head, sealed.head_size);
     }
+    for (uint64_t op = 1; op <= WIRE_OP_MAX; op++) {
+        wire_msg_t msg;
+        wire_sealed_t sealed;
+        s_sample (&msg, WIRE_CLIENT_REQ, "ops", 2, op + WIRE_OP_MAX - 1);
+        if (wire_seal (world->keys [FUZZ_CLIENT], &msg, &sealed))
+            return 1;
+        snprintf (name, sizeof (name), "client-request-%s", wire_op_name (msg.client_req.op));
+        s_file ("fuzz_msg", name, sealed.body, sealed.body_size);
+    }
     static const uint8_t bomb [] = { 0x82, 0x00, 0x01, 0x63, 0xdd, 0xff, 0xff, 0xff, 0xff };
     s_file ("fuzz_msg", "bomb-array32", bomb, sizeof (bomb));
     static const uint8_t v2 [] = { 0x82, 0x00, 0x02, 0x08, 0xc0 };
@@ -142,10 +218,11 @@ main (int argc, char **argv)
     s_file ("fuzz_keyfile", "bare", key, 64);
 
     //  fuzz_rx, raw mode: a complete valid message, plain and as a zmsg via ROUTER
-    for (int variant = 0; variant < 2; variant++) {
+    for (int variant = 0; variant < 3; variant++) {
         wire_msg_t msg;
         wire_sealed_t sealed;
-        s_sample (&msg, variant ? WIRE_VOTE_REQ : WIRE_HEARTBEAT, "n3", 1, 1);
+        s_sample (&msg, variant == 2 ? WIRE_APPEND : variant ? WIRE_VOTE_REQ : WIRE_HEARTBEAT,
+                  "n3", 1, 1);
         if (wire_seal (world->keys [2], &msg, &sealed))
             return 1;
         uint8_t raw [2048];
@@ -162,7 +239,8 @@ main (int argc, char **argv)
         n += sealed.body_size;
         memcpy (raw + n, sealed.sig, WIRE_SIG_BYTES);
         n += WIRE_SIG_BYTES;
-        s_file ("fuzz_rx", variant ? "raw-router-vote" : "raw-heartbeat", raw, n);
+        s_file ("fuzz_rx", variant == 2 ? "raw-router-append" : variant ? "raw-router-vote"
+                                                                     : "raw-heartbeat", raw, n);
     }
     //  fuzz_rx, signed mode: every type from n1, a replay, an older
     //  incarnation, n3 out of order, and the outsider
@@ -204,6 +282,10 @@ main (int argc, char **argv)
         { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689600000000ULL, 1 },
         { FUZZ_CLIENT, "ops", WIRE_STATUS_REQ, 1735689600000000ULL, 2 },
         { FUZZ_CLIENT, "ops", WIRE_HEARTBEAT, 1735689600000000ULL, 3 },
+        { FUZZ_CLIENT, "ops", WIRE_CLIENT_REQ, 1735689600000000ULL, 6 },
+        { FUZZ_CLIENT, "ops", WIRE_CLIENT_REQ, 1735689600000000ULL, 7 },
+        { FUZZ_CLIENT, "ops", WIRE_CLIENT_RESP, 1735689600000000ULL, 8 },
+        { 0, "n1", WIRE_CLIENT_REQ, 4, 4 },
         { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689600000000ULL, 1 },
         { FUZZ_CLIENT, "ops", WIRE_TRANSFER_REQ, 1735689599000000ULL, 5 },
         { 0, "n1", WIRE_TRANSFER_REQ, 4, 1 },
@@ -216,7 +298,7 @@ main (int argc, char **argv)
     seq_buf [n++] = 0x05;
     for (size_t i = 0; i < sizeof (client) / sizeof (client [0]); i++) {
         s_sample (&msg, client [i].type, client [i].from, client [i].incarnation, client [i].seq);
-        if (client [i].type == WIRE_TRANSFER_RESP)
+        if (client [i].type == WIRE_TRANSFER_RESP || client [i].type == WIRE_CLIENT_RESP)
             strcpy (msg.to, "n2");
         if (wire_seal (world->keys [client [i].signer], &msg, &sealed))
             return 1;

@@ -21,7 +21,7 @@ def test_transfer(c):
                          capture_output=True, text=True, check=True)
     key_line = [l for l in out.stdout.splitlines() if l.startswith("public_key = ")][0]
     text = open(c.cluster_file).read()
-    check(text.rstrip().splitlines()[-1].strip().startswith("may_transfer"),
+    check(text.rstrip().splitlines()[-1].strip().startswith("may_"),
           "the clients section is not the last of the cluster file")
     with open(c.cluster_file, "a") as f:
         f.write("    viewer\n        %s\n        may_transfer = 0\n" % key_line)

@@ -97,12 +97,21 @@ s_sample_status (wire_status_t *status)
     status->wire_rejected = 9;
 }
 
+//  Payloads the sample messages point into (static: they outlive the msg)
+static const uint8_t s_command [] = "put capacity/st-marys/beds 12";
+static const uint8_t s_chunk [] = "snapshot bytes 0123456789";
+static const uint8_t s_value [] = "12";
+static const uint8_t s_value2 [] = "";
+
 void
 fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
 {
     wire_msg_init (msg, type);
     snprintf (msg->to, sizeof (msg->to), "%s", to);
     msg->term = term;
+    //  A candidate's last entry: of an earlier term (none when term is 0)
+    uint64_t last_term = term > 1 ? term - 1 : term;
+    uint64_t last_index = last_term ? 12 : 0;
     switch (type) {
         case WIRE_HEARTBEAT:
             msg->heartbeat.role = WIRE_LEADER;
@@ -116,14 +125,20 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             msg->heartbeat.storm = true;
             msg->heartbeat.has_status = true;
             s_sample_status (&msg->heartbeat.status);
+            msg->heartbeat.has_commit = true;
+            msg->heartbeat.commit = 1041;
+            msg->heartbeat.has_applied = true;
+            msg->heartbeat.applied = 1040;
             break;
-        case WIRE_BEACON:           //  A follower's heartbeat: no lease
+        case WIRE_BEACON:           //  A follower's heartbeat: no lease, no commit
             msg->heartbeat.role = WIRE_FOLLOWER;
             msg->heartbeat.has_leader = true;
             strcpy (msg->heartbeat.leader, "n1");
             msg->heartbeat.hb_ms = 5000123;
             msg->heartbeat.has_status = true;
             s_sample_status (&msg->heartbeat.status);
+            msg->heartbeat.has_applied = true;
+            msg->heartbeat.applied = 1039;
             break;
         case WIRE_HEARTBEAT_ACK:
             msg->heartbeat_ack.hb_ms = 5000123;
@@ -131,6 +146,8 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             break;
         case WIRE_PREVOTE_REQ:
             msg->prevote_req.round = 0x1234;
+            msg->prevote_req.last_index = last_index;
+            msg->prevote_req.last_term = last_term;
             break;
         case WIRE_PREVOTE_RESP:
             msg->prevote_resp.granted = true;
@@ -138,6 +155,8 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             break;
         case WIRE_VOTE_REQ:
             msg->vote_req.transfer = true;
+            msg->vote_req.last_index = last_index;
+            msg->vote_req.last_term = last_term;
             break;
         case WIRE_VOTE_RESP:
             msg->vote_resp.granted = true;
@@ -160,6 +179,53 @@ fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term)
             msg->transfer_resp.outcome = WIRE_OUTCOME_NOT_LEADER;
             msg->transfer_resp.has_leader = true;
             strcpy (msg->transfer_resp.leader, "n3");
+            break;
+        case WIRE_APPEND:           //  A command of an earlier term, the no-op and
+                                    //  a command of this one (none at term 0)
+            msg->append.prev_index = last_index;
+            msg->append.prev_term = last_term;
+            msg->append.commit = 11;
+            if (term >= 1) {
+                msg->append.entries [0] = (wire_entry_t) {
+                    last_term, 1, s_command, sizeof (s_command) - 1 };
+                msg->append.entries [1] = (wire_entry_t) { term, 0, NULL, 0 };
+                msg->append.entries [2] = (wire_entry_t) { term, 1, s_value, 1 };
+                msg->append.entry_count = 3;
+            }
+            break;
+        case WIRE_APPEND_RESP:
+            msg->append_resp.granted = true;
+            msg->append_resp.match_index = 15;
+            break;
+        case WIRE_SNAPSHOT:         //  The second chunk of three
+            msg->snapshot.index = 4096;
+            msg->snapshot.term = term > 1 ? term - 1 : 1;
+            msg->snapshot.commit = 4100;
+            msg->snapshot.data = s_chunk;
+            msg->snapshot.size = sizeof (s_chunk) - 1;
+            msg->snapshot.offset = sizeof (s_chunk) - 1;
+            msg->snapshot.total = 3 * (sizeof (s_chunk) - 1);
+            break;
+        case WIRE_CLIENT_REQ:       //  A cas
+            msg->client_req.op = WIRE_OP_CAS;
+            msg->client_req.request_id = 42;
+            strcpy (msg->client_req.key, "capacity/st-marys/beds_available");
+            msg->client_req.value = s_value;
+            msg->client_req.value_size = sizeof (s_value) - 1;
+            msg->client_req.has_expected = true;
+            msg->client_req.expected = 17;
+            break;
+        case WIRE_CLIENT_RESP:      //  A list's page: two items, more to come
+            msg->client_resp.reply_to = 1;
+            msg->client_resp.reply_incarnation = FX_CLIENT_INCARNATION;
+            msg->client_resp.outcome = WIRE_OUTCOME_ACCEPTED;
+            msg->client_resp.has_leader = true;
+            strcpy (msg->client_resp.leader, "n1");
+            msg->client_resp.index = 1041;
+            msg->client_resp.items [0] = (wire_item_t) { "capacity/a", 3, s_value, 2 };
+            msg->client_resp.items [1] = (wire_item_t) { "capacity/b", 9, s_value2, 0 };
+            msg->client_resp.item_count = 2;
+            msg->client_resp.more = true;
             break;
         default:
             break;

@@ -56,7 +56,8 @@ void fx_seed (uint8_t seed [32], uint8_t first);
 const char *fx_id (int member);
 
 //  A message of type to `to` with sample values for every field of the
-//  type (header stamped later by a tx or by fx_stamp).
+//  type (header stamped later by a tx or by fx_stamp). Payloads point to
+//  static bytes. Valid for any term, except a snapshot's at term 0.
 void fx_msg (wire_msg_t *msg, wire_type_t type, const char *to, uint64_t term);
 
 //  Stamp a header by hand: cluster, from, incarnation, seq.

@@ -41,13 +41,20 @@ test_head_format_and_parse (void **state)
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++)
         assert_true (wire_head_format (buf, sizeof (buf), cluster, (wire_type_t) type, id) <= 129);
     assert_int_equal (wire_head_format (buf, sizeof (buf), "a b", WIRE_HEARTBEAT, "n1"), -1);
-    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 13, "n1"), -1);
+    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 18, "n1"), -1);
+    assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", (wire_type_t) 0, "n1"), -1);
     assert_int_equal (wire_head_format (buf, sizeof (buf), "prod", WIRE_HEARTBEAT, "*"), -1);
 
     struct { const char *text; int rc; } cases [] = {
         { "incidentmesh/1 prod vote-reply n3",   0 },
         { "incidentmesh/1 prod transfer-request ops", 0 },
         { "incidentmesh/1 prod transfer-reply n1", 0 },
+        { "incidentmesh/1 prod append n1",       0 },
+        { "incidentmesh/1 prod append-reply n2", 0 },
+        { "incidentmesh/1 prod snapshot n1",     0 },
+        { "incidentmesh/1 prod client-request ops", 0 },
+        { "incidentmesh/1 prod client-reply n1", 0 },
+        { "incidentmesh/1 prod client ops",      WIRE_MALFORMED },
         { "incidentmesh/1 prod transfer ops",    WIRE_MALFORMED },
         { "incidentmesh/2 prod heartbeat n1",    WIRE_UNSUPPORTED },
         { "incidentmesh/10 anything at all",     WIRE_UNSUPPORTED },
@@ -148,10 +155,17 @@ test_socket_limits (void **state)
     (void) state;
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     zsock_t *sub = zsock_new (ZMQ_SUB);
-    wire_socket_harden (dealer);
-    wire_socket_harden (sub);
+    //  The DEALER/ROUTER channel carries appends, snapshots and client
+    //  traffic; a SUB only heartbeats and beacons
+    wire_socket_harden (dealer, WIRE_FRAME_BYTES_MAX);
+    wire_socket_harden (sub, WIRE_SMALL_FRAME_BYTES_MAX);
     assert_int_equal (zsock_maxmsgsize (dealer), WIRE_FRAME_BYTES_MAX);
-    assert_int_equal (zsock_maxmsgsize (sub), WIRE_FRAME_BYTES_MAX);
+    assert_int_equal (zsock_maxmsgsize (sub), WIRE_SMALL_FRAME_BYTES_MAX);
+    assert_int_equal (WIRE_FRAME_BYTES_MAX, WIRE_BODY_BYTES_MAX);
+    assert_int_equal (WIRE_SMALL_FRAME_BYTES_MAX, WIRE_SMALL_BODY_BYTES_MAX);
+    for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++)
+        if (wire_type_broadcast ((wire_type_t) type))
+            assert_int_equal (wire_body_cap ((wire_type_t) type), WIRE_SMALL_FRAME_BYTES_MAX);
     assert_int_equal (zsock_linger (dealer), 0);
     assert_int_equal (zsock_rcvhwm (sub), WIRE_HWM_MSGS);
     assert_int_equal (zsock_sndhwm (dealer), WIRE_HWM_MSGS);
@@ -174,11 +188,11 @@ test_pub_sub_tcp (void **state)
 {
     fx_t *fx = (fx_t *) *state;
     zsock_t *pub = zsock_new (ZMQ_PUB);
-    wire_socket_harden (pub);
+    wire_socket_harden (pub, WIRE_SMALL_FRAME_BYTES_MAX);
     int port = zsock_bind (pub, "tcp://127.0.0.1:*");
     assert_true (port > 0);
     zsock_t *sub = zsock_new (ZMQ_SUB);
-    wire_socket_harden (sub);
+    wire_socket_harden (sub, WIRE_SMALL_FRAME_BYTES_MAX);
     char topic [WIRE_HEAD_BYTES_MAX];
     assert_true (wire_topic (topic, sizeof (topic), FX_CLUSTER, WIRE_HEARTBEAT) > 0);
     zsock_set_subscribe (sub, topic);
@@ -212,6 +226,16 @@ test_pub_sub_tcp (void **state)
         assert_int_equal (head.type, WIRE_HEARTBEAT);
         zmsg_destroy (&got);
     }
+    //  A heartbeat-topic frame over the SUB's small cap (an append's size
+    //  is fine on the DEALER/ROUTER channel) never reaches the application:
+    //  libzmq drops the connection while decoding it.
+    static uint8_t over [WIRE_SMALL_FRAME_BYTES_MAX + 1];
+    zmsg_t *big = zmsg_new ();
+    zmsg_addstr (big, "incidentmesh/1 prod heartbeat n1");
+    zmsg_addmem (big, over, sizeof (over));
+    zmsg_addmem (big, over, 64);
+    assert_int_equal (zmsg_send (&big, pub), 0);
+    assert_null (s_recv_within (sub, 300));
     zsock_destroy (&sub);
     zsock_destroy (&pub);
 }
@@ -221,11 +245,11 @@ test_dealer_router_tcp (void **state)
 {
     fx_t *fx = (fx_t *) *state;
     zsock_t *router = zsock_new (ZMQ_ROUTER);
-    wire_socket_harden (router);
+    wire_socket_harden (router, WIRE_FRAME_BYTES_MAX);
     int port = zsock_bind (router, "tcp://127.0.0.1:*");
     assert_true (port > 0);
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    wire_socket_harden (dealer);
+    wire_socket_harden (dealer, WIRE_FRAME_BYTES_MAX);
     assert_int_equal (zsock_connect (dealer, "tcp://127.0.0.1:%d", port), 0);
 
     //  With ZMQ_IMMEDIATE the DEALER refuses to queue before it is connected
@@ -247,6 +271,29 @@ test_dealer_router_tcp (void **state)
     assert_int_equal (zmsg_size (got), 4);          //  Identity added by ROUTER
     assert_int_equal (wire_rx_accept (fx->rx, got, true, 0, &out, &reason), 0);
     assert_true (wire_msg_equal (&out, &msg));
+    zmsg_destroy (&got);
+
+    //  The largest body there is, a full snapshot chunk, passes the
+    //  channel's ZMQ_MAXMSGSIZE and the receive path
+    static uint8_t chunk [WIRE_CHUNK_BYTES_MAX];
+    for (size_t i = 0; i < sizeof (chunk); i++)
+        chunk [i] = (uint8_t) (i * 7);
+    fx_msg (&msg, WIRE_SNAPSHOT, "n2", 7);
+    msg.snapshot.data = chunk;
+    msg.snapshot.size = sizeof (chunk);
+    msg.snapshot.offset = 0;
+    msg.snapshot.total = 3 * sizeof (chunk);
+    zmsg_t *large = wire_tx_zmsg (fx->tx [FX_N3], &msg);
+    assert_non_null (large);
+    zmsg_first (large);
+    assert_true (zframe_size (zmsg_next (large)) > WIRE_BODY_BYTES_MAX - 4096);
+    zsock_set_sndtimeo (dealer, S_WAIT_MS);
+    assert_int_equal (zmsg_send (&large, dealer), 0);
+    got = s_recv_within (router, S_WAIT_MS);
+    assert_non_null (got);
+    assert_int_equal (wire_rx_accept (fx->rx, got, true, 0, &out, &reason), 0);
+    assert_true (wire_msg_equal (&out, &msg));
+    assert_memory_equal (out.snapshot.data, chunk, sizeof (chunk));
     zmsg_destroy (&got);
 
     //  A frame over ZMQ_MAXMSGSIZE never reaches the application: libzmq

@@ -119,7 +119,7 @@ test_accepts_every_type (void **state)
     int sent = 0;
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
         if (!(WIRE_TYPES_MEMBER & WIRE_TYPE_BIT (type)))
-            continue;           //  Client requests: test_client_requests
+            continue;           //  Transfer and client requests: test_client_requests
         sent++;
         for (int from = FX_N1; from <= FX_N3; from += 2) {
             wire_msg_t msg;
@@ -139,7 +139,7 @@ test_accepts_every_type (void **state)
     assert_int_equal (wire_rx_peer_state (fx->rx, FX_N1, &inc, &seq), 0);
     assert_int_equal (inc, FX_INCARNATION);
     assert_int_equal (seq, sent + 1);
-    assert_int_equal (sent, WIRE_TYPE_MAX - 1);         //  All but transfer-request
+    assert_int_equal (sent, WIRE_TYPE_MAX - 2);         //  All but transfer- and client-request
     assert_int_equal (wire_rx_peer_state (fx->rx, FX_N2, &inc, &seq), 0);
     assert_int_equal (inc, 0);
     assert_int_equal (wire_rx_peer_state (fx->rx, FX_CLIENT_INDEX, &inc, &seq), 0);
@@ -177,10 +177,13 @@ test_client_requests (void **state)
     assert_string_equal (msg.transfer_req.target, "n3");
     s_seal_client (fx, WIRE_STATUS_REQ, &msg, &sealed);
     s_expect_accept (fx, &sealed, &msg);
+    s_seal_client (fx, WIRE_CLIENT_REQ, &msg, &sealed);
+    s_expect_accept (fx, &sealed, &msg);
+    assert_int_equal (msg.client_req.op, WIRE_OP_CAS);
     uint64_t inc, seq;
     assert_int_equal (wire_rx_peer_state (fx->rx, FX_CLIENT_INDEX, &inc, &seq), 0);
     assert_int_equal (inc, FX_CLIENT_INCARNATION);
-    assert_int_equal (seq, 2);
+    assert_int_equal (seq, 3);
     //  Everything else, validly signed by the client: not permitted, and
     //  each leaves its seq unused (the same seq then carries a request)
     for (int type = WIRE_TYPE_MIN; type <= WIRE_TYPE_MAX; type++) {
@@ -193,7 +196,7 @@ test_client_requests (void **state)
                           10 + (uint64_t) type, &msg, &sealed);
         s_expect_accept (fx, &sealed, &msg);
     }
-    assert_int_equal (wire_rx_rejected (fx->rx, WIRE_REJECT_NOT_PERMITTED), WIRE_TYPE_MAX - 2);
+    assert_int_equal (wire_rx_rejected (fx->rx, WIRE_REJECT_NOT_PERMITTED), WIRE_TYPE_MAX - 3);
     //  The log names the rule, and who broke it
     assert_true (fx->log_count >= 1);
     assert_non_null (strstr (fx->log [0], "not-permitted"));
@@ -212,14 +215,16 @@ test_member_may_not_request (void **state)
     assert_int_equal (wire_seal (fx->keys [FX_N1], &msg, &sealed), 0);
     s_expect_reject (fx, &sealed, WIRE_REJECT_NOT_PERMITTED);
     //  A node narrows its members to the consensus messages and beacons: a
-    //  status request or a transfer reply from a member is refused there
+    //  status request, a transfer or client reply, or a client request from
+    //  a member is refused there
     wire_peers_t *node = wire_peers_dup (fx->peers);
     for (uint32_t i = 0; i < FX_MEMBERS; i++)
         assert_int_equal (wire_peers_set_types (node, i, WIRE_TYPES_PEER), 0);
     wire_rx_t *rx = wire_rx_new (FX_CLUSTER, "n2", node);
     assert_non_null (rx);
     wire_rx_set_logger (rx, NULL, NULL);
-    wire_type_t refused [] = { WIRE_STATUS_REQ, WIRE_STATUS_RESP, WIRE_TRANSFER_REQ, WIRE_TRANSFER_RESP };
+    wire_type_t refused [] = { WIRE_STATUS_REQ, WIRE_STATUS_RESP, WIRE_TRANSFER_REQ,
+                               WIRE_TRANSFER_RESP, WIRE_CLIENT_REQ, WIRE_CLIENT_RESP };
     wire_msg_t out;
     wire_reject_t reason;
     for (size_t i = 0; i < sizeof (refused) / sizeof (refused [0]); i++) {
@@ -238,8 +243,8 @@ test_member_may_not_request (void **state)
         assert_int_equal (wire_seal (fx->keys [FX_N3], &msg, &sealed), 0);
         assert_int_equal (fx_deliver (rx, &sealed, 0, &out, &reason), 0);
     }
-    assert_int_equal (wire_rx_rejected (rx, WIRE_REJECT_NOT_PERMITTED), 4);
-    assert_int_equal (wire_rx_accepted (rx), 8);
+    assert_int_equal (wire_rx_rejected (rx, WIRE_REJECT_NOT_PERMITTED), 6);
+    assert_int_equal (wire_rx_accepted (rx), 11);       //  7 election, 3 replication, beacon
     //  A client's beacon is refused: only members publish them
     fx_msg (&msg, WIRE_BEACON, "*", 7);
     fx_stamp (&msg, FX_CLUSTER, FX_CLIENT, FX_CLIENT_INCARNATION, 99);
@@ -790,10 +795,69 @@ test_oversize (void **state)
         { sealed.sig, WIRE_SIG_BYTES }
     };
     s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_OVERSIZE);
-    //  A body exactly at the cap is not oversize (it fails later instead)
+    //  A body exactly at its type's cap is not oversize (it fails later
+    //  instead): a heartbeat's is the small cap, an append's the large one
     frames [0] = (wire_bytes_t) { (const uint8_t *) sealed.head, sealed.head_size };
+    frames [1] = (wire_bytes_t) { big, WIRE_SMALL_BODY_BYTES_MAX };
+    s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_BAD_SIGNATURE);
+    frames [1] = (wire_bytes_t) { big, WIRE_SMALL_BODY_BYTES_MAX + 1 };
+    s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_OVERSIZE);
+    char head [WIRE_HEAD_BYTES_MAX];
+    int head_size = wire_head_format (head, sizeof (head), FX_CLUSTER, WIRE_APPEND, "n1");
+    frames [0] = (wire_bytes_t) { (const uint8_t *) head, (size_t) head_size };
     frames [1] = (wire_bytes_t) { big, WIRE_BODY_BYTES_MAX };
     s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_BAD_SIGNATURE);
+    frames [1] = (wire_bytes_t) { big, WIRE_BODY_BYTES_MAX + 1 };
+    s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_OVERSIZE);
+    s_expect_accept (fx, &sealed, &msg);
+}
+
+//  The type's cap comes from the unsigned head and applies before the
+//  signature: even a validly signed body over it is oversize, and a head
+//  that claims a large type for a small one is caught after the signature.
+static void
+test_type_caps (void **state)
+{
+    fx_t *fx = (fx_t *) *state;
+    static uint8_t body [WIRE_BODY_BYTES_MAX];
+    uint8_t sig [WIRE_SIG_BYTES];
+    char head [WIRE_HEAD_BYTES_MAX];
+    memset (body, 0x33, sizeof (body));
+    assert_int_equal (sign_detached (fx->keys [FX_N1], body, WIRE_SMALL_BODY_BYTES_MAX + 1, sig), 0);
+    wire_type_t small [] = { WIRE_HEARTBEAT, WIRE_VOTE_REQ, WIRE_APPEND_RESP, WIRE_STATUS_RESP };
+    for (size_t i = 0; i < sizeof (small) / sizeof (small [0]); i++) {
+        int head_size = wire_head_format (head, sizeof (head), FX_CLUSTER, small [i], "n1");
+        wire_bytes_t frames [3] = {
+            { (const uint8_t *) head, (size_t) head_size },
+            { body, WIRE_SMALL_BODY_BYTES_MAX + 1 }, { sig, WIRE_SIG_BYTES }
+        };
+        s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_OVERSIZE);
+    }
+    //  Under a large type's head the same signed bytes reach the decoder
+    int head_size = wire_head_format (head, sizeof (head), FX_CLUSTER, WIRE_SNAPSHOT, "n1");
+    wire_bytes_t frames [3] = {
+        { (const uint8_t *) head, (size_t) head_size },
+        { body, WIRE_SMALL_BODY_BYTES_MAX + 1 }, { sig, WIRE_SIG_BYTES }
+    };
+    s_expect_reject_frames (fx, frames, 3, WIRE_REJECT_MALFORMED);
+    //  A valid heartbeat under an append's head: the head and the signed
+    //  body disagree
+    wire_msg_t msg;
+    wire_sealed_t sealed;
+    s_seal (fx, FX_N1, WIRE_HEARTBEAT, "*", &msg, &sealed);
+    wire_sealed_t lying = sealed;
+    lying.head_size = (size_t) wire_head_format (lying.head, sizeof (lying.head), FX_CLUSTER,
+                                                 WIRE_APPEND, "n1");
+    s_expect_reject (fx, &lying, WIRE_REJECT_MALFORMED);
+    s_expect_accept (fx, &sealed, &msg);
+    //  A large valid append, 64 entries of 512 bytes, is accepted whole
+    static const uint8_t payload [WIRE_PAYLOAD_BYTES_MAX] = { 0x5a };
+    fx_msg (&msg, WIRE_APPEND, "n2", 7);
+    msg.append.entry_count = WIRE_ENTRIES_MAX;
+    for (int k = 0; k < WIRE_ENTRIES_MAX; k++)
+        msg.append.entries [k] = (wire_entry_t) { 7, 1, payload, WIRE_PAYLOAD_BYTES_MAX };
+    assert_int_equal (wire_tx_seal (fx->tx [FX_N1], &msg, &sealed), 0);
+    assert_true (sealed.body_size > 32 * 1024);
     s_expect_accept (fx, &sealed, &msg);
 }
 
@@ -822,8 +886,9 @@ s_body_plus (const uint8_t *value, size_t value_size, uint8_t *body, size_t cap)
     wire_msg_t msg;
     fx_msg (&msg, WIRE_HEARTBEAT, "*", 7);
     fx_stamp (&msg, FX_CLUSTER, "n1", FX_INCARNATION, 900);
-    msg.heartbeat.has_status = false;           //  So key 99 can be last
+    msg.heartbeat.has_status = false;           //  A fixmap with room for key 99
     msg.heartbeat.has_lease_expiry = false;
+    msg.heartbeat.has_applied = false;
     size_t size;
     assert_int_equal (wire_msg_encode (&msg, body, cap, &size), 0);
     assert_true ((body [0] & 0xf0) == 0x80 && (body [0] & 0x0f) < 15);
@@ -885,7 +950,7 @@ static void
 test_deep_nesting (void **state)
 {
     fx_t *fx = (fx_t *) *state;
-    //  10,000 nested arrays cannot even fit in a body frame
+    //  10,000 nested arrays cannot even fit in a heartbeat's body frame
     static uint8_t deep [10000 + 16];
     memset (deep, 0x91, sizeof (deep));             //  fixarray of 1, repeated
     deep [sizeof (deep) - 1] = 0xc0;
@@ -936,8 +1001,9 @@ test_ancillary_field_accepted (void **state)
     wire_msg_t msg;
     fx_msg (&msg, WIRE_HEARTBEAT, "*", 7);
     fx_stamp (&msg, FX_CLUSTER, "n1", FX_INCARNATION, 1);
-    msg.heartbeat.has_status = false;           //  So key 99 can be last
+    msg.heartbeat.has_status = false;           //  A fixmap with room for key 99
     msg.heartbeat.has_lease_expiry = false;
+    msg.heartbeat.has_applied = false;
     uint8_t body [WIRE_BODY_BYTES_MAX];
     size_t size;
     assert_int_equal (wire_msg_encode (&msg, body, sizeof (body), &size), 0);
@@ -1068,6 +1134,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_restore_high_water_mark, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown (test_frame_count, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown (test_oversize, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_type_caps, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown (test_msgpack_bombs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown (test_deep_nesting, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown (test_unsupported_version, fx_setup, fx_teardown),

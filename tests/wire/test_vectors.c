@@ -149,9 +149,35 @@ test_vectors_verify_independently (void **state)
             assert_string_equal (out.transfer_req.target, "n3");
             assert_int_equal (out.seq, 1);
         }
+        if (strcmp (name, "append") == 0) {
+            assert_int_equal (out.type, WIRE_APPEND);
+            assert_int_equal (out.append.prev_index, 41);
+            assert_int_equal (out.append.entry_count, 2);
+            assert_int_equal (out.append.entries [0].type, 0);     //  The no-op
+            assert_int_equal (out.append.entries [0].size, 0);
+            assert_int_equal (out.append.entries [1].type, 1);
+            assert_int_equal (out.append.entries [1].payload [0], 0x84);   //  A kv command map
+        }
+        if (strcmp (name, "snapshot") == 0) {
+            assert_int_equal (out.type, WIRE_SNAPSHOT);
+            assert_int_equal (out.snapshot.offset + out.snapshot.size, out.snapshot.total);
+        }
+        if (strcmp (name, "client-request") == 0) {
+            assert_int_equal (out.type, WIRE_CLIENT_REQ);
+            assert_string_equal (out.from, "ops");
+            assert_int_equal (out.client_req.op, WIRE_OP_PUT);
+            assert_string_equal (out.client_req.key, "capacity/st-marys/beds");
+            assert_int_equal (out.seq, 2);
+        }
+        if (strcmp (name, "client-reply") == 0) {
+            assert_int_equal (out.type, WIRE_CLIENT_RESP);
+            assert_int_equal (out.client_resp.item_count, 2);
+            assert_string_equal (out.client_resp.items [1].key, "capacity/st-marys/icu");
+            assert_false (out.client_resp.more);
+        }
         vectors++;
     }
-    assert_int_equal (vectors, 11);
+    assert_int_equal (vectors, 16);
     wire_peers_destroy (&members);
     wire_peers_destroy (&clients);
     free (text);
@@ -174,7 +200,7 @@ test_document_quotes_vectors (void **state)
             fail_msg ("docs/PROTOCOL.md lacks the vector line '%s'", line);
         checked++;
     }
-    assert_true (checked >= 2 + 11 * 4);
+    assert_true (checked >= 2 + 16 * 4);
     free (doc);
     free (vectors);
 }

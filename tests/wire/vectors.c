@@ -1,8 +1,9 @@
 /*  vectors: see vectors.h. Seed 00 01 .. 1f signs every message: as
-    member "n1" of cluster "prod" in incarnation 5 (seq 1..10), except the
-    transfer-request, which client "ops" sends as meshctl does (incarnation
-    = a time of day in microseconds, seq 1). One key for both keeps the
-    vectors short; in a cluster no two principals share a key.
+    member "n1" of cluster "prod" in incarnation 5 (seq = the vector's
+    position, from 1), except the transfer-request and the client-request,
+    which client "ops" sends as meshctl does (incarnation = a time of day
+    in microseconds, seq 1 and 2). One key for both keeps the vectors
+    short; in a cluster no two principals share a key.
 */
 #include "vectors.h"
 #include <string.h>
@@ -28,6 +29,23 @@ s_status (wire_status_t *status)
 
 #define S_CLIENT_INCARNATION    1735689600000000ULL     //  2025-01-01T00:00:00Z in us
 
+//  A kv command (node/kv.h), the payload of a log entry: put
+//  "capacity/st-marys/beds" = "12", request_id 7
+static const uint8_t s_put [] = {
+    0x84, 0x00, 0x01, 0x01, 0x07,
+    0x02, 0xb6, 'c', 'a', 'p', 'a', 'c', 'i', 't', 'y', '/', 's', 't', '-', 'm', 'a', 'r',
+          'y', 's', '/', 'b', 'e', 'd', 's',
+    0x04, 0xc4, 0x02, '1', '2'
+};
+
+//  A kv snapshot (node/kv.h) of one key at applied index 40; the snapshot
+//  vector carries its second chunk, from byte 8 on
+static const uint8_t s_snapshot [] = {
+    0x83, 0x00, 0x01, 0x01, 0x28, 0x02, 0x91, 0x93,
+    0xaa, 'c', 'a', 'p', 'a', 'c', 'i', 't', 'y', '/', 'a', 0x0c, 0xc4, 0x01, '7'
+};
+#define S_SNAPSHOT_CHUNK_OFFSET 8
+
 //  The messages, in order; n1's seq counts its messages from 1.
 static int
 s_message (int index, const char **name, wire_msg_t *msg)
@@ -49,6 +67,12 @@ s_message (int index, const char **name, wire_msg_t *msg)
                 incarnation = S_CLIENT_INCARNATION; seq = 1; break;
         case 9: *name = "transfer-reply";      type = WIRE_TRANSFER_RESP; to = "ops"; seq = 9; break;
         case 10: *name = "beacon-follower";    type = WIRE_BEACON; break;
+        case 11: *name = "append";             type = WIRE_APPEND; to = "n2"; break;
+        case 12: *name = "append-reply";       type = WIRE_APPEND_RESP; to = "n2"; break;
+        case 13: *name = "snapshot";           type = WIRE_SNAPSHOT; to = "n3"; break;
+        case 14: *name = "client-request";     type = WIRE_CLIENT_REQ; to = "n1"; from = "ops";
+                 incarnation = S_CLIENT_INCARNATION; seq = 2; break;
+        case 15: *name = "client-reply";       type = WIRE_CLIENT_RESP; to = "ops"; break;
         default: return -1;
     }
     wire_msg_init (msg, type);
@@ -85,9 +109,11 @@ s_message (int index, const char **name, wire_msg_t *msg)
             msg->heartbeat_ack.hb_ms = 999950;
             msg->heartbeat_ack.granted = true;
             break;
-        case 4:
+        case 4:                 //  Its log ends as the append below leaves it
             msg->term = 8;
             msg->prevote_req.round = 0x5eed;
+            msg->prevote_req.last_index = 43;
+            msg->prevote_req.last_term = 7;
             break;
         case 5:
             msg->term = 8;
@@ -120,6 +146,50 @@ s_message (int index, const char **name, wire_msg_t *msg)
             hb->has_status = true;
             s_status (&hb->status);
             break;
+        case 11:                //  The leader's no-op of term 7, then a put
+            msg->append.prev_index = 41;
+            msg->append.prev_term = 6;
+            msg->append.commit = 41;
+            msg->append.entry_count = 2;
+            msg->append.entries [0] = (wire_entry_t) { .term = 7, .type = 0 };
+            msg->append.entries [1] = (wire_entry_t) {
+                .term = 7, .type = 1, .payload = s_put, .size = sizeof (s_put) };
+            break;
+        case 12:                //  n1 follows n2 in term 8: it holds 43 entries
+            msg->term = 8;
+            msg->append_resp.granted = true;
+            msg->append_resp.match_index = 43;
+            break;
+        case 13:                //  The second and last chunk of a snapshot through 40
+            msg->snapshot.index = 40;
+            msg->snapshot.term = 6;
+            msg->snapshot.commit = 43;
+            msg->snapshot.offset = S_SNAPSHOT_CHUNK_OFFSET;
+            msg->snapshot.total = sizeof (s_snapshot);
+            msg->snapshot.data = s_snapshot + S_SNAPSHOT_CHUNK_OFFSET;
+            msg->snapshot.size = sizeof (s_snapshot) - S_SNAPSHOT_CHUNK_OFFSET;
+            break;
+        case 14:                //  The put above, as the client asked for it
+            msg->client_req.op = WIRE_OP_PUT;
+            msg->client_req.request_id = 7;
+            strcpy (msg->client_req.key, "capacity/st-marys/beds");
+            msg->client_req.value = (const uint8_t *) "12";
+            msg->client_req.value_size = 2;
+            break;
+        case 15:                //  A list of "capacity/st-marys/" (request seq 3): one page
+            msg->client_resp.reply_to = 3;
+            msg->client_resp.reply_incarnation = S_CLIENT_INCARNATION;
+            msg->client_resp.outcome = WIRE_OUTCOME_ACCEPTED;
+            msg->client_resp.has_leader = true;
+            strcpy (msg->client_resp.leader, "n1");
+            msg->client_resp.index = 43;
+            msg->client_resp.item_count = 2;
+            msg->client_resp.items [0] = (wire_item_t) {
+                "capacity/st-marys/beds", 43, (const uint8_t *) "12", 2 };
+            msg->client_resp.items [1] = (wire_item_t) {
+                "capacity/st-marys/icu", 17, (const uint8_t *) "3", 1 };
+            msg->client_resp.more = false;
+            break;
         default:
             break;
     }
@@ -139,10 +209,10 @@ vectors_write (FILE *out)
         "# Generated by the code (build/tests/wire/wire_vectors > tests/vectors/wire-v1.txt)\n"
         "# and checked by test_vectors against the code and docs/PROTOCOL.md.\n"
         "# Hex is lowercase. Every message is signed with the key whose seed is\n"
-        "# below, as member \"n1\" of cluster \"prod\", except transfer-request, which\n"
-        "# client \"ops\" sends (one key for both, to keep this short; in a cluster\n"
-        "# no two principals share a key). input is the signing input of the first\n"
-        "# vector: \"incidentmesh/1\", 0x00, then its body.\n");
+        "# below, as member \"n1\" of cluster \"prod\", except transfer-request and\n"
+        "# client-request, which client \"ops\" sends (one key for both, to keep\n"
+        "# this short; in a cluster no two principals share a key). input is the\n"
+        "# signing input of the first vector: \"incidentmesh/1\", 0x00, then its body.\n");
     s_line (out, "seed", seed, 32);
     s_line (out, "public", keys_public (keys), 32);
     const char *name;
