@@ -28,6 +28,8 @@
 #define NODE_WAIT_MAX_MS        1000    //  Longest sleep, whatever the core says
 #define NODE_MARKS_MS           1000    //  How often the replay marks are saved
 #define NODE_PENDING_MAX        4096    //  Client writes awaiting their commit
+#define NODE_SLOW_SYNC_MS       50      //  A log write this slow is logged
+#define NODE_SLOW_LOOP_MS       100     //  A loop turn this late is logged
 //  What the SUB's monitor reports: a connection to a peer came up or went away
 #define NODE_MONITOR_EVENTS     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED)
 
@@ -65,6 +67,8 @@ struct _node_t {
     bool failed;                            //  Persisting failed: stop now
     core_update_t update;                   //  Reused; large
     replica_t *replica;                     //  Log, snapshot, kv map
+    uint64_t slow_sync_logged_ms;           //  Rate limits for the slowness warnings
+    uint64_t slow_loop_logged_ms;
     //  Client writes the core appended, answered once their index applies
     struct {
         bool used;
@@ -761,10 +765,20 @@ s_step (node_t *self, core_event_t *event)
                        (unsigned long long) update->term);
     }
     char why [NODE_ERROR_MAX];
+    uint64_t synced_from = s_now ();
     if (replica_persist (self->replica, update, why, sizeof why)) {
         zsys_error ("%s: cannot persist the log: %s; stopping without sending", self->id, why);
         self->failed = true;
         return rc;
+    }
+    //  A slow disk delays every message of the step, heartbeat acks
+    //  included: worth a line, since past T it costs the leadership.
+    uint64_t sync_ms = s_now () - synced_from;
+    if (sync_ms >= NODE_SLOW_SYNC_MS && s_now () - self->slow_sync_logged_ms >= 1000) {
+        zsys_warning ("%s: writing the log took %llu ms (slow disk: the election timeout is "
+                      "%llu ms)", self->id, (unsigned long long) sync_ms,
+                      (unsigned long long) self->cluster->election_timeout_ms);
+        self->slow_sync_logged_ms = s_now ();
     }
     if (update->install_snapshot) {
         zsys_info ("%s: installed the leader's snapshot through index %llu (term %llu)", self->id,
@@ -1193,6 +1207,17 @@ node_run (node_t *self)
         if (wait > NODE_WAIT_MAX_MS)
             wait = NODE_WAIT_MAX_MS;
         zsock_t *which = (zsock_t *) zpoller_wait (self->poller, (int) wait);
+        //  Woken later than the core asked: the process was starved of CPU
+        //  (or stopped). Past T that costs leaderships: say so.
+        uint64_t woke = s_now ();
+        if (woke > self->next_deadline_ms + NODE_SLOW_LOOP_MS && woke - self->slow_loop_logged_ms >= 1000
+        &&  self->next_deadline_ms > now) {
+            zsys_warning ("%s: the loop woke %llu ms after its deadline (CPU starvation or a "
+                          "stopped process; the election timeout is %llu ms)", self->id,
+                          (unsigned long long) (woke - self->next_deadline_ms),
+                          (unsigned long long) self->cluster->election_timeout_ms);
+            self->slow_loop_logged_ms = woke;
+        }
         if (which == self->sub || which == self->router)
             s_receive (self, which);
         else

@@ -347,11 +347,29 @@ def _fault_window_end(f, heal, cap):
     return heal + cap
 
 
-def _check_faults(tl, faults, notes):
+def _check_quorum_stepdowns(run_dir):
+    """(node, term) of every leadership its holder gave up by CheckQuorum
+    (it heard no quorum for T: a partition, or a process starved of CPU)."""
+    found = set()
+    logdir = os.path.join(run_dir, "logs")
+    if not os.path.isdir(logdir):
+        return found
+    for name in os.listdir(logdir):
+        if not name.endswith(".log"):
+            continue
+        with open(os.path.join(logdir, name), "r", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                m = RE_CHECK_QUORUM.search(line)
+                if m:
+                    found.add((m.group(1), int(m.group(2))))
+    return found
+
+
+def _check_faults(tl, faults, notes, check_quorum=frozenset()):
     heal_rows = []
     unconverged = []
     rejoin = {"count": 0, "fault_ids": [], "applicable": 0, "not_applicable": 0,
-              "details": [], "stale_leader_claims": []}
+              "details": [], "stale_leader_claims": [], "check_quorum_stepdowns": []}
     for f in faults:
         fid = f["_id"]
         heal = f.get("heal_mono_ms")
@@ -394,6 +412,14 @@ def _check_faults(tl, faults, notes):
                     stale = {"fault_id": fid, "node": e.node, "term": e.term, "at_mono_ms": e.t}
         if stale is not None:
             rejoin["stale_leader_claims"].append(stale)
+        if change is not None and (lead, term) in check_quorum:
+            # The agreed leader gave up its leadership of this term by
+            # CheckQuorum (its log says so): it heard no quorum for T, which
+            # a rejoining node cannot cause by its term (PreVote keeps that
+            # down); a stall of the leader's process can. Reported apart.
+            rejoin["check_quorum_stepdowns"].append({"fault_id": fid, "leader": lead,
+                                                     "term": term, "what": change})
+            change = None
         if change is not None:
             rejoin["count"] += 1
             rejoin["fault_ids"].append(fid)
@@ -410,6 +436,8 @@ RE_VOTE = re.compile(LOG_ID + r": voted for " + LOG_ID + r" in term (\d+) \(pers
 RE_STARTED = re.compile(LOG_ID + r": started, cluster \S+, term (\d+), incarnation (\d+)")
 RE_ROLE = re.compile(LOG_ID + r": role \S+ -> \S+, term (\d+),")
 RE_LEADER = re.compile(LOG_ID + r": leader \S+ -> \S+, term (\d+) \(")
+RE_CHECK_QUORUM = re.compile(LOG_ID + r": role leader -> follower, term (\d+), leader \S+ "
+                             r"\(check-quorum\)")
 RE_SAFETY = re.compile(LOG_ID + r": SAFETY VIOLATION: " + LOG_ID
                        + r" also claims leadership of term (\d+)")
 
@@ -637,6 +665,33 @@ def _check_bursts(tl, bursts, faults, fault_by_id, notes, violations):
 
 # ---------------------------------------------------------------------------
 
+def _check_history(run_dir, notes, violations):
+    """The clients' history (history.jsonl, from kvclient): linearizable
+    per key (linearizability.py). An undecided verdict is a violation too:
+    nothing unverified passes."""
+    path = os.path.join(run_dir, "history.jsonl")
+    if not os.path.exists(path):
+        notes.append("history.jsonl: absent (no client workload)")
+        return None
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import linearizability
+    ops, bad = linearizability.load_history(path)
+    result = linearizability.check_history(ops)
+    summary = {"verdict": result["verdict"], "operations": result["operations"],
+               "keys": result["keys"], "by_outcome": result["by_outcome"],
+               "by_op": result.get("by_op"), "failing_keys": result.get("failing_keys", []),
+               "unknown_keys": result.get("unknown_keys", []), "bad_lines": bad,
+               "seconds": result.get("seconds")}
+    if result["verdict"] != "linearizable":
+        why = ""
+        if result.get("counterexample"):
+            why = ": " + str(result["counterexample"].get("explanation", ""))[:300]
+        violations.append("linearizability: the clients' history is %s (keys %s)%s"
+                          % (result["verdict"], ", ".join(summary["failing_keys"]
+                                                          + summary["unknown_keys"]), why))
+    return summary
+
+
 def check(run_dir):
     files, notes, violations = {}, [], []
     meta = _read_meta(run_dir, files, notes)
@@ -715,7 +770,8 @@ def check(run_dir):
                                               worst["overlap_ms"], worst["longest_from_mono_ms"],
                                               worst["longest_to_mono_ms"]))
 
-    heal_stats, unconverged, rejoin = _check_faults(tl, faults, notes)
+    heal_stats, unconverged, rejoin = _check_faults(tl, faults, notes,
+                                                    _check_quorum_stepdowns(run_dir))
     report["heal_to_single_leader_ms"] = heal_stats
     report["unconverged_heals"] = unconverged
     for fid in unconverged:
@@ -745,6 +801,7 @@ def check(run_dir):
                           % (s["node"], s["other"], s["term"]))
 
     report["bad_actor"] = _check_bursts(tl, bursts, faults, fault_by_id, notes, violations)
+    report["linearizability"] = _check_history(run_dir, notes, violations)
 
     report["notes"] = notes
     report["violations"] = violations
@@ -799,6 +856,9 @@ def format_text(r):
                "claims %d)" % (j["count"], " faults " + ", ".join(map(str, j["fault_ids"]))
                                if j["fault_ids"] else "", j["applicable"], j["not_applicable"],
                                len(j["stale_leader_claims"])))
+    cq = j.get("check_quorum_stepdowns", [])
+    out.append("leader changes after a heal by the leader's own CheckQuorum (not the rejoin): %d%s"
+               % (len(cq), " faults " + ", ".join(str(x["fault_id"]) for x in cq) if cq else ""))
     out.append("double_votes: %d" % len(r["double_votes"]))
     out.append("term_regressions: %d" % len(r["term_regressions"]))
     out.append("log_safety_violations: %d" % len(r["log_safety_violations"]))
@@ -815,6 +875,12 @@ def format_text(r):
     out.append("bad_actor leadership_effect: %d changed of %d applicable (%d burst fault(s))"
                % (sum(1 for x in le if x["changed"]), sum(1 for x in le if x["applicable"]),
                   len(le)))
+    h = r.get("linearizability")
+    if h:
+        out.append("linearizability: %s; %d operation(s) on %d key(s) by outcome %s, by op %s "
+                   "(%.2f s)" % (h["verdict"], h["operations"], h["keys"],
+                                 json.dumps(h["by_outcome"], sort_keys=True),
+                                 json.dumps(h["by_op"], sort_keys=True), h["seconds"] or 0))
     for n in r["notes"]:
         out.append("note: %s" % n)
     for v in r["violations"]:

@@ -15,6 +15,10 @@ Starts one meshnode per network namespace (netlab.py), a `meshctl watch
                    unknown-sender and malformed messages to every node; the
                    nodes' rejection counters are scraped before and after
 
+Meanwhile three clients (tests/cluster/kvclient, the client library a
+dispatch service links) run put, get, cas and del on a few keys; their
+history is checked for linearizability (linearizability.py).
+
 After each heal it waits for one agreed leader (at most 10 s) and watches at
 least 2.5 s for a rejoin that disturbs it. Everything the checker needs is
 written to a run directory (format: checker.py): the heartbeat stream,
@@ -55,6 +59,9 @@ REJOIN_WATCH_S = 2.5      # at least this long after a heal before the next faul
 STOP_MULTIPLES = [0.5, 1, 2, 5]
 PARTITIONS = ["halves", "isolate-leader", "bridge", "one-way"]
 KINDS = ["kill", "stop", "partition", "badactor"]
+CLIENTS = 3               # kvclient processes writing and reading meanwhile
+CLIENT_PACE_MS = 20       # mean pause between a client's operations: ~40 ops/s each,
+                          # a dispatch-like load that leaves the host's 2 cores room
 
 
 def mono_ms():
@@ -127,8 +134,11 @@ class Nemesis:
         self.meshnode = os.path.join(build, "node", "meshnode")
         self.meshctl = os.path.join(build, "node", "meshctl")
         self.badactor = os.path.join(build, "tests", "cluster", "badactor")
+        self.kvclient = os.path.join(build, "tests", "cluster", "kvclient")
+        self.clients = []
         self.kinds = kinds
-        needed = [self.meshnode, self.meshctl] + ([self.badactor] if "badactor" in kinds else [])
+        needed = [self.meshnode, self.meshctl, self.kvclient] \
+               + ([self.badactor] if "badactor" in kinds else [])
         for path in needed:
             if not os.access(path, os.X_OK):
                 raise Failure("%s is missing: build first" % path)
@@ -162,8 +172,8 @@ class Nemesis:
         os.makedirs(os.path.join(self.out, "logs"), exist_ok=True)
         self.dir = os.path.join(self.out, "cluster")
         subprocess.run([self.meshctl, "cluster-init", self.dir, "--nodes", str(len(self.ids)),
-                        "--base-port", "7100", "--id", "nemesis"], check=True,
-                       stdout=subprocess.DEVNULL)
+                        "--base-port", "7100", "--id", "nemesis", "--clients", str(CLIENTS)],
+                       check=True, stdout=subprocess.DEVNULL)
         self.cluster_file = os.path.join(self.dir, "cluster.cfg")
         self._place_members()
         self.lab.setup()
@@ -176,6 +186,39 @@ class Nemesis:
         self.sampler.start()
         if not self.wait_agreed(SETTLE_MAX_S):
             raise Failure("no agreed leader within %.0f s of start" % SETTLE_MAX_S)
+        self.start_clients()
+
+    def start_clients(self):
+        """The workload: CLIENTS kvclients (ops, ops2, ...) until close()."""
+        for k in range(1, CLIENTS + 1):
+            client = "ops" if k == 1 else "ops%d" % k
+            out = open(os.path.join(self.out, "history-%d.jsonl" % k), "w")
+            proc = subprocess.Popen([self.kvclient, "--cluster", self.cluster_file, "--as", client,
+                                     "--key", os.path.join(self.dir, client + ".secret"),
+                                     "--number", str(k), "--keys", "3", "--seed", str(self.seed),
+                                     "--duration-ms", str(24 * 3600 * 1000),
+                                     "--pace-ms", str(CLIENT_PACE_MS)],
+                                    stdout=out, stderr=subprocess.DEVNULL)
+            self.clients.append((proc, out))
+
+    def stop_clients(self):
+        for proc, _ in self.clients:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc, out in self.clients:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            out.close()
+        self.clients = []
+        with open(os.path.join(self.out, "history.jsonl"), "w") as history:
+            for k in range(1, CLIENTS + 1):
+                path = os.path.join(self.out, "history-%d.jsonl" % k)
+                if os.path.exists(path):
+                    with open(path) as part:
+                        history.write(part.read())
 
     def _place_members(self):
         """cluster-init writes loopback endpoints; give member K its
@@ -435,6 +478,7 @@ class Nemesis:
     # -- teardown --------------------------------------------------------------
 
     def close(self):
+        self.stop_clients()
         self.sampling.set()
         if self.sampler:
             self.sampler.join(timeout=10)

@@ -323,6 +323,23 @@ def t_rejoin_raises_term(c):
     eq((rj["count"], rj["fault_ids"], rj["applicable"]), (1, [1], 2), "rejoin")
 
 
+def t_rejoin_after_check_quorum_is_reported_apart(c):
+    # The same higher term after the heal, but the agreed leader's log says
+    # it gave up its term by CheckQuorum: not blamed on the rejoin, listed.
+    h = base()
+    h.drop("n3", 4100, 4101)
+    h.add("n3", 4100, 4, "candidate", None)
+    h.log("n1", "n1: role leader -> follower, term 3, leader - (check-quorum)")
+    r = c.run(h)
+    rj = r["rejoin_leader_changes"]
+    if rj["count"] == 0:
+        expect_only(r)
+        eq([x["fault_id"] for x in rj["check_quorum_stepdowns"]], [1], "check_quorum_stepdowns")
+    else:
+        # the base history's agreed leader is not n1 in term 3: say what it is
+        raise AssertionError("agreed leader at the heal is not n1/term 3: %s" % rj["details"])
+
+
 def t_rejoin_stale_leader_claim_is_not_a_change(c):
     h = base()
     h.add("n4", 4200, 2, "leader", "n4")          # an ex-leader of term 2 speaks once
@@ -556,7 +573,8 @@ def perf(c):
 
 CASES = [t_clean, t_two_leaders_one_term, t_lease_overlap, t_leases_touch,
          t_double_vote_log_across_restart, t_double_vote_samples, t_term_regression_samples,
-         t_term_regression_log, t_rejoin_raises_term, t_rejoin_stale_leader_claim_is_not_a_change,
+         t_term_regression_log, t_rejoin_raises_term, t_rejoin_after_check_quorum_is_reported_apart,
+         t_rejoin_stale_leader_claim_is_not_a_change,
          t_heal_never_converges, t_badactor_one_accepted, t_badactor_extra_rejection_is_a_note,
          t_badactor_extra_does_not_mask_accepted, t_badactor_changed_leader,
          t_heal_waits_for_stale_node_to_drop_out, t_heal_needs_the_leader_to_hold_a_lease,
