@@ -9,8 +9,9 @@ set -euo pipefail
 
 #  memset/memcpy/memcmp: plain memory; __assert_fail: our own invariants;
 #  __stack_chk_fail: compiler hardening; calloc/free: the constructors and core_destroy.
-#  __asan_/__ubsan_/__sanitizer_: instrumentation the sanitizer builds insert.
-allowed='^(memset|memcpy|memmove|memcmp|__assert_fail|__stack_chk_fail|calloc|free|__(asan|ubsan|sanitizer|sancov)_[A-Za-z0-9_]*)$'
+#  __asan_/__ubsan_/__sanitizer_: instrumentation the sanitizer builds insert;
+#  __start/__stop___sancov_*: the coverage sections the fuzz build adds.
+allowed='^(memset|memcpy|memmove|memcmp|__assert_fail|__stack_chk_fail|calloc|free|__(asan|ubsan|sanitizer|sancov)_[A-Za-z0-9_]*|__(start|stop)___sancov_[A-Za-z0-9_]*)$'
 alloc='^(malloc|calloc|realloc|free|aligned_alloc|posix_memalign)$'
 status=0
 objects=()

@@ -1011,6 +1011,15 @@ s_boot (fixture_t *self, uint32_t i)
     node->offset_ms = 1000 + rng_below (&self->rng, 100000);
     node->start_ms = self->now_ms;
     const fxlog_t *log = &node->log;
+    if ((config.unsafe_controls & CORE_UNSAFE_NO_PERSIST) && log->count
+    &&  log->terms [log->count - 1] > node->hard.term) {
+        //  The no-persist control never writes term and vote, but its log
+        //  is written: the log's last term stands in for the lost term (a
+        //  real node writes the term first, so its log never runs ahead).
+        node->hard.term = log->terms [log->count - 1];
+        node->hard.voted_for = CORE_NOBODY;
+        node->has_hard = true;
+    }
     core_log_t core_log = {
         .snapshot_index = log->snap_index, .snapshot_term = log->snap_term,
         .terms = log->terms, .count = log->count
