@@ -91,7 +91,7 @@ class Watcher:
 
 
 class LocalCluster:
-    def __init__(self, bindir, nodes, base_port, weights=None, name="test"):
+    def __init__(self, bindir, nodes, base_port, weights=None, name="test", clients=None):
         self.bindir = bindir
         self.meshnode = os.path.join(bindir, "meshnode")
         self.meshctl = os.path.join(bindir, "meshctl")
@@ -107,6 +107,8 @@ class LocalCluster:
                "--base-port", str(base_port), "--id", name]
         if weights:
             cmd += ["--weights", ",".join(str(w) for w in weights)]
+        if clients is not None:                 # ops, ops2.. opsN (cluster-init's default: 1)
+            cmd += ["--clients", str(clients)]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         self.cluster_file = os.path.join(self.dir, "cluster.cfg")
         self.timing = {"heartbeat_ms": 50, "election_timeout_ms": 250, "lease_ms": 235}
