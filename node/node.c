@@ -27,7 +27,7 @@
 #define NODE_DRAIN_MAX          64      //  Messages read per socket per wake-up
 #define NODE_WAIT_MAX_MS        1000    //  Longest sleep, whatever the core says
 #define NODE_MARKS_MS           1000    //  How often the replay marks are saved
-#define NODE_PENDING_MAX        4096    //  Client writes awaiting their commit
+#define NODE_PENDING_MAX        1024    //  Client writes awaiting their commit
 #define NODE_SLOW_SYNC_MS       50      //  A log write this slow is logged
 #define NODE_SLOW_LOOP_MS       100     //  A loop turn this late is logged
 //  What the SUB's monitor reports: a connection to a peer came up or went away
@@ -74,7 +74,7 @@ struct _node_t {
         bool used;
         uint64_t index, term;               //  Where the core put the write
         zframe_t *identity;                 //  The ROUTER connection it came on
-        char client [WIRE_ID_CHARS_MAX + 1];
+        uint32_t client;                    //  Its principal number (wire_peers)
         uint64_t incarnation, seq;          //  The request's, echoed
     } pending [NODE_PENDING_MAX];
     uint32_t pending_count;
@@ -720,7 +720,8 @@ s_on_applied (void *arg, const replica_applied_t *applied)
                 : applied->result.status == KV_CAS_FAILED ? WIRE_OUTCOME_CAS_FAILED
                 : applied->result.status == KV_NOT_FOUND ? WIRE_OUTCOME_NOT_FOUND
                 : WIRE_OUTCOME_FULL;
-    wire_msg_t *reply = s_client_reply (self, write->client, write->incarnation, write->seq, outcome);
+    wire_msg_t *reply = s_client_reply (self, wire_peers_id (self->peers, write->client),
+                                        write->incarnation, write->seq, outcome);
     if (write->term == applied->term) {
         //  The fencing token of the write: (term, index)
         reply->term = applied->term;
@@ -1011,7 +1012,7 @@ s_answer_client (node_t *self, zmsg_t *request, const wire_msg_t *msg, int from,
             pending->index = index;
             pending->term = core_term (self->core);
             pending->identity = zframe_dup (zmsg_first (request));
-            snprintf (pending->client, sizeof pending->client, "%s", msg->from);
+            pending->client = (uint32_t) from;
             pending->incarnation = msg->incarnation;
             pending->seq = msg->seq;
             self->pending_count++;
