@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "errmsg.h"
 #include "logstore.h"
+#include "diskio.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -63,60 +64,30 @@ logstore_crc32c (uint32_t crc, const void *data, size_t size)
     return ~crc;
 }
 
-static void
-s_put32 (uint8_t *at, uint32_t value)
-{
-    for (int i = 0; i < 4; i++)
-        at [i] = (uint8_t) (value >> (8 * i));
-}
-
-static void
-s_put64 (uint8_t *at, uint64_t value)
-{
-    for (int i = 0; i < 8; i++)
-        at [i] = (uint8_t) (value >> (8 * i));
-}
-
-static uint32_t
-s_get32 (const uint8_t *at)
-{
-    return (uint32_t) at [0] | (uint32_t) at [1] << 8 | (uint32_t) at [2] << 16
-         | (uint32_t) at [3] << 24;
-}
-
-static uint64_t
-s_get64 (const uint8_t *at)
-{
-    uint64_t value = 0;
-    for (int i = 7; i >= 0; i--)
-        value = (value << 8) | at [i];
-    return value;
-}
-
 void
 logstore_encode_header (uint64_t base_index, uint64_t base_term, uint8_t *out)
 {
     memset (out, 0, LOGSTORE_HEADER_BYTES);
     memcpy (out, LOG_MAGIC, 8);
-    s_put32 (out + 8, LOGSTORE_VERSION);
-    s_put64 (out + 16, base_index);
-    s_put64 (out + 24, base_term);
-    s_put32 (out + 36, logstore_crc32c (0, out, 36));
+    diskio_put32 (out + 8, LOGSTORE_VERSION);
+    diskio_put64 (out + 16, base_index);
+    diskio_put64 (out + 24, base_term);
+    diskio_put32 (out + 36, logstore_crc32c (0, out, 36));
 }
 
 size_t
 logstore_encode_record (const logstore_entry_t *entry, uint8_t *out)
 {
-    s_put32 (out, entry->size);
-    s_put32 (out + 4, entry->type);
-    s_put64 (out + 8, entry->index);
-    s_put64 (out + 16, entry->term);
+    diskio_put32 (out, entry->size);
+    diskio_put32 (out + 4, entry->type);
+    diskio_put64 (out + 8, entry->index);
+    diskio_put64 (out + 16, entry->term);
     if (entry->size)
         memcpy (out + LOGSTORE_RECORD_BYTES, entry->data, entry->size);
     uint32_t crc = logstore_crc32c (0, out, 24);
     crc = logstore_crc32c (crc, out + LOGSTORE_RECORD_BYTES, entry->size);
-    s_put32 (out + 24, crc);
-    s_put32 (out + 28, logstore_crc32c (0, out, 28));
+    diskio_put32 (out + 24, crc);
+    diskio_put32 (out + 28, logstore_crc32c (0, out, 28));
     return LOGSTORE_RECORD_BYTES + entry->size;
 }
 
@@ -133,15 +104,15 @@ s_record_valid (const uint8_t *data, size_t size, size_t at)
     if (size - at < LOGSTORE_RECORD_BYTES)
         return false;
     const uint8_t *record = data + at;
-    uint32_t payload = s_get32 (record);
+    uint32_t payload = diskio_get32 (record);
     if (payload > LOGSTORE_PAYLOAD_MAX || size - at - LOGSTORE_RECORD_BYTES < payload
-    ||  s_get64 (record + 8) == 0 || s_get64 (record + 16) == 0)
+    ||  diskio_get64 (record + 8) == 0 || diskio_get64 (record + 16) == 0)
         return false;
-    if (logstore_crc32c (0, record, 28) != s_get32 (record + 28))
+    if (logstore_crc32c (0, record, 28) != diskio_get32 (record + 28))
         return false;
     uint32_t crc = logstore_crc32c (0, record, 24);
     crc = logstore_crc32c (crc, record + LOGSTORE_RECORD_BYTES, payload);
-    return crc == s_get32 (record + 24);
+    return crc == diskio_get32 (record + 24);
 }
 
 int
@@ -156,15 +127,15 @@ logstore_decode (const uint8_t *data, size_t size, const char *path, logstore_re
     if (memcmp (data, LOG_MAGIC, 8) != 0)
         return errmsg_set (err, err_size, "%s: offset 0: bad magic: not an incidentmesh log file",
                            path);
-    if (logstore_crc32c (0, data, 36) != s_get32 (data + 36))
+    if (logstore_crc32c (0, data, 36) != diskio_get32 (data + 36))
         return errmsg_set (err, err_size, "%s: offset 0: header checksum mismatch: the log is "
                            "corrupt; " LOG_REMEDY, path);
-    if (s_get32 (data + 8) != LOGSTORE_VERSION)
+    if (diskio_get32 (data + 8) != LOGSTORE_VERSION)
         return errmsg_set (err, err_size, "%s: offset 8: unsupported log version %" PRIu32,
-                           path, s_get32 (data + 8));
-    uint64_t base_index = s_get64 (data + 16);
-    uint64_t base_term = s_get64 (data + 24);
-    if (s_get32 (data + 12) || s_get32 (data + 32) || (base_index == 0) != (base_term == 0))
+                           path, diskio_get32 (data + 8));
+    uint64_t base_index = diskio_get64 (data + 16);
+    uint64_t base_term = diskio_get64 (data + 24);
+    if (diskio_get32 (data + 12) || diskio_get32 (data + 32) || (base_index == 0) != (base_term == 0))
         return errmsg_set (err, err_size, "%s: offset 0: malformed header (base index %" PRIu64
                            ", base term %" PRIu64 ")", path, base_index, base_term);
     report->base_index = base_index;
@@ -183,14 +154,14 @@ logstore_decode (const uint8_t *data, size_t size, const char *path, logstore_re
             torn = "incomplete record header";
             break;
         }
-        if (logstore_crc32c (0, record, 28) != s_get32 (record + 28)) {
+        if (logstore_crc32c (0, record, 28) != diskio_get32 (record + 28)) {
             bad = "record header checksum mismatch";
             break;
         }
         //  The header is as written: its fields must hold.
-        uint32_t payload = s_get32 (record);
-        uint64_t index = s_get64 (record + 8);
-        uint64_t term = s_get64 (record + 16);
+        uint32_t payload = diskio_get32 (record);
+        uint64_t index = diskio_get64 (record + 8);
+        uint64_t term = diskio_get64 (record + 16);
         if (payload > LOGSTORE_PAYLOAD_MAX)
             return errmsg_set (err, err_size, "%s: offset %zu: record claims a %" PRIu32 "-byte "
                                "payload, more than %d: the log is corrupt; " LOG_REMEDY,
@@ -209,12 +180,12 @@ logstore_decode (const uint8_t *data, size_t size, const char *path, logstore_re
         }
         uint32_t crc = logstore_crc32c (0, record, 24);
         crc = logstore_crc32c (crc, record + LOGSTORE_RECORD_BYTES, payload);
-        if (crc != s_get32 (record + 24)) {
+        if (crc != diskio_get32 (record + 24)) {
             bad = "record checksum mismatch";
             break;
         }
         logstore_entry_t entry = {
-            .index = index, .term = term, .type = s_get32 (record + 4), .size = payload,
+            .index = index, .term = term, .type = diskio_get32 (record + 4), .size = payload,
             .data = record + LOGSTORE_RECORD_BYTES
         };
         if (each && each (&entry, at, arg) != 0)
@@ -233,7 +204,7 @@ logstore_decode (const uint8_t *data, size_t size, const char *path, logstore_re
                 return errmsg_set (err, err_size, "%s: offset %zu: %s (expected index %" PRIu64
                                    "), but a valid record (index %" PRIu64 ") follows at offset "
                                    "%zu: the log is corrupt, not torn; " LOG_REMEDY, path, at,
-                                   bad, last_index + 1, s_get64 (data + next + 8), next);
+                                   bad, last_index + 1, diskio_get64 (data + next + 8), next);
         torn = bad;
     }
     report->entries = entries;
@@ -252,63 +223,15 @@ logstore_decode (const uint8_t *data, size_t size, const char *path, logstore_re
 //  --------------------------------------------------------------------------
 //  Files
 
-static int
-s_write_all (int fd, const uint8_t *data, size_t size, uint64_t offset)
-{
-    while (size) {
-        ssize_t done = pwrite (fd, data, size, (off_t) offset);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0) {
-            if (done == 0)
-                errno = EIO;
-            return -1;
-        }
-        data += done;
-        size -= (size_t) done;
-        offset += (uint64_t) done;
-    }
-    return 0;
-}
-
-static int
-s_sync_dir (const char *dir, char *err, size_t err_size)
-{
-    int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0 || fsync (dir_fd) != 0) {
-        int saved = errno;
-        if (dir_fd >= 0)
-            close (dir_fd);
-        return errmsg_set (err, err_size, "%s: directory fsync failed: %s", dir, strerror (saved));
-    }
-    close (dir_fd);
-    return 0;
-}
-
 //  Write image to dir/log.tmp, fsync it and rename it over dir/log. Returns
 //  the open file (now dir/log) or -1 with err; the old log is then intact.
 //  The caller fsyncs the directory.
 static int
 s_replace (logstore_t *self, const uint8_t *image, size_t size, char *err, size_t err_size)
 {
-    char temp [LOG_PATH_MAX];
-    snprintf (temp, sizeof temp, "%s/" LOGSTORE_TEMP_FILE, self->dir);
-    int fd = open (temp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errmsg_set (err, err_size, "%s: %s", temp, strerror (errno));
-    if (s_write_all (fd, image, size, 0) != 0 || fsync (fd) != 0) {
-        int saved = errno;
-        close (fd);
-        unlink (temp);
-        return errmsg_set (err, err_size, "%s: write or fsync failed: %s", temp, strerror (saved));
-    }
-    if (rename (temp, self->path) != 0) {
-        int saved = errno;
-        close (fd);
-        unlink (temp);
-        return errmsg_set (err, err_size, "%s: rename failed: %s", self->path, strerror (saved));
-    }
-    return fd;
+    diskio_piece_t piece = { image, size };
+    return diskio_replace (self->dir, LOGSTORE_TEMP_FILE, LOGSTORE_FILE, &piece, 1, true,
+                           err, err_size);
 }
 
 static int
@@ -411,7 +334,7 @@ s_create (logstore_t *self, char *err, size_t err_size)
     if (fd < 0)
         return -1;
     close (fd);
-    return s_sync_dir (self->dir, err, err_size);
+    return diskio_sync_dir (self->dir, err, err_size);
 }
 
 logstore_t *
@@ -488,7 +411,7 @@ logstore_open (const char *dir, logstore_report_t *report, char *err, size_t err
         logstore_destroy (&self);
         return NULL;
     }
-    if (s_sync_dir (self->dir, err, err_size) != 0) {
+    if (diskio_sync_dir (self->dir, err, err_size) != 0) {
         logstore_destroy (&self);
         return NULL;
     }
@@ -569,7 +492,7 @@ logstore_append (logstore_t *self, const logstore_entry_t *entries, size_t count
         free (buffer);
         return errmsg_set (err, err_size, "%s: append: out of memory", self->path);
     }
-    int rc = s_write_all (self->fd, buffer, used, self->end);
+    int rc = diskio_write_all (self->fd, buffer, used, self->end);
     int saved = errno;
     free (buffer);
     if (rc != 0) {
@@ -682,7 +605,7 @@ logstore_compact (logstore_t *self, uint64_t through_index, uint64_t through_ter
         offset += LOGSTORE_RECORD_BYTES + self->slots [i].entry.size;
     }
     self->end = offset;
-    if (s_sync_dir (self->dir, err, err_size) != 0) {
+    if (diskio_sync_dir (self->dir, err, err_size) != 0) {
         self->broken = true;
         return -1;
     }

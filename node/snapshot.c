@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "errmsg.h"
 #include "snapshot.h"
+#include "diskio.h"
 #include <sodium.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,22 +24,6 @@
 #define SNAPSHOT_REMEDY     "restore it rather than delete it (the log no longer holds the " \
                             "entries it covers)"
 
-static void
-s_put64 (uint8_t *at, uint64_t value)
-{
-    for (int i = 0; i < 8; i++)
-        at [i] = (uint8_t) (value >> (8 * i));
-}
-
-static uint64_t
-s_get64 (const uint8_t *at)
-{
-    uint64_t value = 0;
-    for (int i = 7; i >= 0; i--)
-        value = (value << 8) | at [i];
-    return value;
-}
-
 int
 snapshot_decode (const uint8_t *image, size_t image_size, const char *path, uint64_t *index,
                  uint64_t *term, const uint8_t **data, size_t *size, char *err, size_t err_size)
@@ -49,7 +34,7 @@ snapshot_decode (const uint8_t *image, size_t image_size, const char *path, uint
     if (memcmp (image, SNAPSHOT_MAGIC, 8) != 0)
         return errmsg_set (err, err_size, "%s: offset 0: bad magic: not an incidentmesh snapshot",
                            path);
-    uint64_t declared = s_get64 (image + 32);
+    uint64_t declared = diskio_get64 (image + 32);
     if (declared > SNAPSHOT_BYTES_MAX)
         return errmsg_set (err, err_size, "%s: offset 32: snapshot claims %" PRIu64 " state "
                            "bytes, more than %u: corrupt; " SNAPSHOT_REMEDY, path, declared,
@@ -70,8 +55,8 @@ snapshot_decode (const uint8_t *image, size_t image_size, const char *path, uint
     if (version != SNAPSHOT_VERSION)
         return errmsg_set (err, err_size, "%s: offset 8: unsupported snapshot version %" PRIu32,
                            path, version);
-    uint64_t at_index = s_get64 (image + 16);
-    uint64_t at_term = s_get64 (image + 24);
+    uint64_t at_index = diskio_get64 (image + 16);
+    uint64_t at_term = diskio_get64 (image + 24);
     if (image [12] || image [13] || image [14] || image [15] || at_index == 0 || at_term == 0)
         return errmsg_set (err, err_size, "%s: malformed snapshot header (index %" PRIu64
                            ", term %" PRIu64 ")", path, at_index, at_term);
@@ -79,38 +64,6 @@ snapshot_decode (const uint8_t *image, size_t image_size, const char *path, uint
     *term = at_term;
     *data = image + SNAPSHOT_HEADER_BYTES;
     *size = (size_t) declared;
-    return 0;
-}
-
-static int
-s_write_all (int fd, const uint8_t *data, size_t size)
-{
-    while (size) {
-        ssize_t done = write (fd, data, size);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0) {
-            if (done == 0)
-                errno = EIO;
-            return -1;
-        }
-        data += done;
-        size -= (size_t) done;
-    }
-    return 0;
-}
-
-static int
-s_sync_dir (const char *dir, char *err, size_t err_size)
-{
-    int dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0 || fsync (dir_fd) != 0) {
-        int saved = errno;
-        if (dir_fd >= 0)
-            close (dir_fd);
-        return errmsg_set (err, err_size, "%s: directory fsync failed: %s", dir, strerror (saved));
-    }
-    close (dir_fd);
     return 0;
 }
 
@@ -129,9 +82,9 @@ snapshot_save (const char *dir, uint64_t index, uint64_t term, const uint8_t *da
     uint8_t header [SNAPSHOT_HEADER_BYTES] = { 0 };
     memcpy (header, SNAPSHOT_MAGIC, 8);
     header [8] = SNAPSHOT_VERSION;
-    s_put64 (header + 16, index);
-    s_put64 (header + 24, term);
-    s_put64 (header + 32, size);
+    diskio_put64 (header + 16, index);
+    diskio_put64 (header + 24, term);
+    diskio_put64 (header + 32, size);
     uint8_t sum [SNAPSHOT_SUM_BYTES];
     crypto_generichash_state hash;
     crypto_generichash_init (&hash, NULL, 0, sizeof sum);
@@ -140,28 +93,12 @@ snapshot_save (const char *dir, uint64_t index, uint64_t term, const uint8_t *da
         crypto_generichash_update (&hash, data, size);
     crypto_generichash_final (&hash, sum, sizeof sum);
 
-    char temp [SNAPSHOT_PATH_MAX], path [SNAPSHOT_PATH_MAX];
-    snprintf (temp, sizeof temp, "%s/" SNAPSHOT_TEMP_FILE, dir);
-    snprintf (path, sizeof path, "%s/" SNAPSHOT_FILE, dir);
-    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errmsg_set (err, err_size, "%s: %s", temp, strerror (errno));
-    bool ok = s_write_all (fd, header, sizeof header) == 0
-           && s_write_all (fd, data, size) == 0
-           && s_write_all (fd, sum, sizeof sum) == 0
-           && fsync (fd) == 0;
-    int saved = errno;
-    close (fd);
-    if (!ok) {
-        unlink (temp);
-        return errmsg_set (err, err_size, "%s: write or fsync failed: %s", temp, strerror (saved));
-    }
-    if (rename (temp, path) != 0) {
-        saved = errno;
-        unlink (temp);
-        return errmsg_set (err, err_size, "%s: rename failed: %s", path, strerror (saved));
-    }
-    return s_sync_dir (dir, err, err_size);
+    diskio_piece_t pieces [] = {
+        { header, sizeof header }, { data, size }, { sum, sizeof sum }
+    };
+    if (diskio_replace (dir, SNAPSHOT_TEMP_FILE, SNAPSHOT_FILE, pieces, 3, false, err, err_size) < 0)
+        return -1;
+    return diskio_sync_dir (dir, err, err_size);
 }
 
 int
@@ -234,7 +171,7 @@ snapshot_load (const char *dir, uint64_t *index, uint64_t *term, uint8_t **data,
     }
     //  What we read must stay: a crashed process may have left the rename
     //  unsynced.
-    if (s_sync_dir (dir, err, err_size) != 0) {
+    if (diskio_sync_dir (dir, err, err_size) != 0) {
         free (image);
         *index = 0;
         *term = 0;

@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "errmsg.h"
 #include "state.h"
+#include "diskio.h"
 #include <sodium.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,22 +43,6 @@ struct _state_t {
 };
 
 static void
-s_put64 (uint8_t *at, uint64_t value)
-{
-    for (int i = 0; i < 8; i++)
-        at [i] = (uint8_t) (value >> (8 * i));
-}
-
-static uint64_t
-s_get64 (const uint8_t *at)
-{
-    uint64_t value = 0;
-    for (int i = 7; i >= 0; i--)
-        value = (value << 8) | at [i];
-    return value;
-}
-
-static void
 s_put_string (uint8_t *at, const char *text)
 {
     size_t length = strlen (text);
@@ -84,8 +69,8 @@ s_encode (const state_t *self, uint8_t *record)
     memset (record, 0, STATE_RECORD_BYTES);
     memcpy (record, STATE_MAGIC, 8);
     record [8] = STATE_VERSION;
-    s_put64 (record + 16, self->term);
-    s_put64 (record + 24, self->incarnation);
+    diskio_put64 (record + 16, self->term);
+    diskio_put64 (record + 24, self->incarnation);
     s_put_string (record + 32, self->vote);
     s_put_string (record + 97, self->cluster);
     crypto_generichash (record + STATE_SUM_AT, 16, record, STATE_SUM_AT, NULL, 0);
@@ -114,8 +99,8 @@ state_decode (const uint8_t *record, size_t size, const char *cluster_id, uint64
     if (strcmp (cluster, cluster_id) != 0)
         return errmsg_set (err, err_size, "%s: belongs to cluster '%s', not '%s'", path, cluster,
                         cluster_id);
-    *term = s_get64 (record + 16);
-    *incarnation = s_get64 (record + 24);
+    *term = diskio_get64 (record + 16);
+    *incarnation = diskio_get64 (record + 24);
     return 0;
 }
 
@@ -214,30 +199,10 @@ s_write (state_t *self, char *err, size_t err_size)
 {
     uint8_t record [STATE_RECORD_BYTES];
     s_encode (self, record);
-    char temp [STATE_PATH_MAX], path [STATE_PATH_MAX];
-    s_path (self, STATE_FILE ".tmp", temp);
-    s_path (self, STATE_FILE, path);
-    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errmsg_set (err, err_size, "%s: %s", temp, strerror (errno));
-    bool ok = write (fd, record, sizeof record) == (ssize_t) sizeof record && fsync (fd) == 0;
-    int saved = errno;
-    close (fd);
-    if (!ok) {
-        unlink (temp);
-        return errmsg_set (err, err_size, "%s: write or fsync failed: %s", temp, strerror (saved));
-    }
-    if (rename (temp, path) != 0)
-        return errmsg_set (err, err_size, "%s: rename failed: %s", path, strerror (errno));
-    int dir_fd = open (self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0 || fsync (dir_fd) != 0) {
-        saved = errno;
-        if (dir_fd >= 0)
-            close (dir_fd);
-        return errmsg_set (err, err_size, "%s: directory fsync failed: %s", self->dir, strerror (saved));
-    }
-    close (dir_fd);
-    return 0;
+    diskio_piece_t piece = { record, sizeof record };
+    if (diskio_replace (self->dir, STATE_FILE ".tmp", STATE_FILE, &piece, 1, false, err, err_size) < 0)
+        return -1;
+    return diskio_sync_dir (self->dir, err, err_size);
 }
 
 int
@@ -297,8 +262,8 @@ state_marks_save (state_t *self, const state_mark_t *marks, size_t count,
         if (strlen (marks [i].id) > STATE_ID_MAX)
             return errmsg_set (err, err_size, "replay mark id too long");
         s_put_string (buffer + at, marks [i].id);
-        s_put64 (buffer + at + 1 + STATE_ID_MAX, marks [i].incarnation);
-        s_put64 (buffer + at + 1 + STATE_ID_MAX + 8, marks [i].seq);
+        diskio_put64 (buffer + at + 1 + STATE_ID_MAX, marks [i].incarnation);
+        diskio_put64 (buffer + at + 1 + STATE_ID_MAX + 8, marks [i].seq);
         at += MARKS_ENTRY_BYTES;
     }
     crypto_generichash (buffer + at, 16, buffer, at, NULL, 0);
@@ -356,8 +321,8 @@ state_marks_decode (const uint8_t *buffer, size_t size, state_mark_t *marks, siz
         const uint8_t *entry = buffer + 16 + i * MARKS_ENTRY_BYTES;
         if (s_get_string (entry, marks [loaded].id))
             return errmsg_set (err, err_size, "%s: malformed id", path);
-        marks [loaded].incarnation = s_get64 (entry + 1 + STATE_ID_MAX);
-        marks [loaded].seq = s_get64 (entry + 1 + STATE_ID_MAX + 8);
+        marks [loaded].incarnation = diskio_get64 (entry + 1 + STATE_ID_MAX);
+        marks [loaded].seq = diskio_get64 (entry + 1 + STATE_ID_MAX + 8);
         loaded++;
     }
     return (int) loaded;
