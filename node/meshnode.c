@@ -9,6 +9,9 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include "node.h"
+#include "core.h"
+#include <errno.h>
+#include <stdlib.h>
 #include <czmq.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +32,9 @@ s_usage (FILE *out)
         "  --data DIR         durable state: term, vote, incarnation (created 0700)\n"
         "  --metrics H:P      serve Prometheus metrics on H:P (overrides the cluster\n"
         "                     file's members/ID/metrics; \"\" turns them off)\n"
+        "  --compact-every N  applied entries between snapshots of the capacity map\n"
+        "                     (default 10000; smaller keeps the log short and sends\n"
+        "                     lagging members snapshots sooner)\n"
         "  --verbose          log every message sent\n"
         "  --help             this text\n"
         "\n"
@@ -46,6 +52,7 @@ main (int argc, char *argv [])
         { "key",     required_argument, NULL, 'k' },
         { "data",    required_argument, NULL, 'd' },
         { "metrics", required_argument, NULL, 'm' },
+        { "compact-every", required_argument, NULL, 'C' },
         { "verbose", no_argument,       NULL, 'v' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -59,6 +66,18 @@ main (int argc, char *argv [])
             case 'k': options.key_path = optarg; break;
             case 'd': options.data_dir = optarg; break;
             case 'm': options.metrics = optarg; break;
+            case 'C': {
+                char *end;
+                errno = 0;
+                unsigned long long n = strtoull (optarg, &end, 10);
+                if (errno || *end || *optarg == '-' || n < 10 || n > CORE_LOG_WINDOW - 4096) {
+                    fprintf (stderr, "meshnode: --compact-every must be 10..%d, not '%s'\n",
+                             CORE_LOG_WINDOW - 4096, optarg);
+                    return 2;
+                }
+                options.compact_every = n;
+                break;
+            }
             case 'v': options.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             case ':':

@@ -67,6 +67,7 @@ struct _node_t {
     bool failed;                            //  Persisting failed: stop now
     core_update_t update;                   //  Reused; large
     replica_t *replica;                     //  Log, snapshot, kv map
+    uint64_t compact_every;                 //  Applied entries between snapshots
     uint64_t slow_sync_logged_ms;           //  Rate limits for the slowness warnings
     uint64_t slow_loop_logged_ms;
     //  Client writes the core appended, answered once their index applies
@@ -316,6 +317,7 @@ node_new (const node_options_t *options, char *err, size_t err_size)
 {
     node_t *self = (node_t *) zmalloc (sizeof (node_t));
     self->verbose = options->verbose;
+    self->compact_every = options->compact_every ? options->compact_every : REPLICA_COMPACT_EVERY;
     char why [NODE_ERROR_MAX];
 
     self->cluster = cluster_load (options->cluster_path, why, sizeof why);
@@ -792,7 +794,7 @@ s_step (node_t *self, core_event_t *event)
         s_send (self, &update->msgs [i], event->now_ms);
     self->next_deadline_ms = update->next_deadline_ms;
     if (replica_apply (self->replica, update->commit_index, s_on_applied, self, why, sizeof why)
-    ||  replica_maybe_compact (self->replica, self->core, REPLICA_COMPACT_EVERY, why, sizeof why) < 0) {
+    ||  replica_maybe_compact (self->replica, self->core, self->compact_every, why, sizeof why) < 0) {
         zsys_error ("%s: %s; stopping", self->id, why);
         self->failed = true;
     }

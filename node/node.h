@@ -45,6 +45,8 @@ typedef struct {
     const char *data_dir;           //  --data
     const char *metrics;            //  --metrics: overrides the cluster file's, "" = off
     bool verbose;                   //  --verbose: log every message
+    uint64_t compact_every;         //  --compact-every: applied entries per snapshot
+                                    //  (0: REPLICA_COMPACT_EVERY)
 } node_options_t;
 
 typedef struct _node_t node_t;

@@ -112,6 +112,7 @@ class LocalCluster:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         self.cluster_file = os.path.join(self.dir, "cluster.cfg")
         self.timing = {"heartbeat_ms": 50, "election_timeout_ms": 250, "lease_ms": 235}
+        self.node_args = []                     # extra meshnode flags for every start
 
     def ids(self):
         return ["n%d" % k for k in range(1, self.nodes + 1)]
@@ -123,7 +124,7 @@ class LocalCluster:
         self.procs[node] = subprocess.Popen(
             [self.meshnode, "--cluster", self.cluster_file, "--id", node,
              "--key", os.path.join(self.dir, node + ".secret"),
-             "--data", os.path.join(self.dir, node)],
+             "--data", os.path.join(self.dir, node)] + self.node_args,
             stdout=log, stderr=subprocess.STDOUT)
 
     def start_all(self):
