@@ -92,7 +92,8 @@ static const char *usage_text =
     "  The capacity map, as client CLIENT with its secret key FILE (may_read for\n"
     "  get and ls, may_write for put, cas and del). Common options: --cluster FILE\n"
     "  --as CLIENT --key FILE [--json] [--timeout-ms MS] (default 5000)\n"
-    "  [--via MEMBER] (ask MEMBER first; default the first member).\n"
+    "  [--via MEMBER] (ask MEMBER first; default: the leader the heartbeat\n"
+    "  stream names within three heartbeat intervals, else the first member).\n"
     "  put KEY VALUE                    write VALUE (0..256 bytes) under KEY; prints\n"
     "                                   its version and fencing token (term, index)\n"
     "  get KEY                          the value and version (from the leader)\n"
@@ -1246,6 +1247,31 @@ s_check_key (const char *key, bool prefix)
 
 //  The cluster file and a client of it, as o says; NULL after printing
 //  why (nothing is left open then).
+//  Point the client at the leader the heartbeat stream names, if one
+//  speaks within three heartbeat intervals: otherwise the client starts
+//  at the first member, and a first member that is down costs its
+//  connect timeout before the redirect.
+static void
+s_guess_leader (const cluster_t *cluster, client_t *client)
+{
+    char err [CLUSTER_ERROR_MAX];
+    watch_t *watch = watch_new (cluster, err, sizeof err);
+    if (!watch)
+        return;
+    uint64_t until = (uint64_t) zclock_mono () + 3 * cluster->heartbeat_ms + 50;
+    while ((uint64_t) zclock_mono () < until) {
+        int member = watch_next (watch, (int) (until - (uint64_t) zclock_mono ()));
+        if (member < 0)
+            break;
+        const watch_view_t *view = watch_view (watch, (uint32_t) member);
+        if (view && view->role == WIRE_LEADER) {
+            client_set_leader (client, cluster->members [member].id);
+            break;
+        }
+    }
+    watch_destroy (&watch);
+}
+
 static client_t *
 s_open_client (const s_data_options_t *o, cluster_t **cluster_p)
 {
@@ -1266,6 +1292,8 @@ s_open_client (const s_data_options_t *o, cluster_t **cluster_p)
     else
     if (o->via)
         client_set_leader (client, o->via);
+    else
+        s_guess_leader (*cluster_p, client);
     if (!client)
         cluster_destroy (cluster_p);
     return client;
