@@ -18,7 +18,6 @@ packages=(
     lintian                                   # checks the .deb (tests/package)
     systemd                                   # systemd-analyze verify and the targets it resolves (tests/package)
     iproute2                                  # network namespaces for the nemesis (tests/cluster)
-    etcd-server                               # etcd 3.4, the baseline of bench/bench_capacity.py only
 )
 
 as_root=()
