@@ -29,6 +29,7 @@
 #define NODE_MARKS_MS           1000    //  How often the replay marks are saved
 #define NODE_PENDING_MAX        1024    //  Client writes awaiting their commit
 #define NODE_SLOW_SYNC_MS       50      //  A log write this slow is logged
+#define NODE_OUTBOX_MAX         1024    //  Messages held for one group commit
 #define NODE_SLOW_LOOP_MS       100     //  A loop turn this late is logged
 //  What the SUB's monitor reports: a connection to a peer came up or went away
 #define NODE_MONITOR_EVENTS     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED)
@@ -87,6 +88,14 @@ struct _node_t {
         bool acked;                         //  Its receipt came back
     } sending [CORE_MEMBERS_MAX];
     wire_msg_t scratch;                     //  Large; for building replies
+    //  Group commit: while a batch of received messages is stepped, the
+    //  log is written but synced once, at the end, and what the steps
+    //  send waits here until then (nothing leaves before what it depends
+    //  on is durable)
+    bool batching;
+    core_msg_t outbox [NODE_OUTBOX_MAX];
+    size_t outbox_count;
+    uint64_t outbox_now;                    //  Time of the batch's latest step
 };
 
 static uint64_t
@@ -735,12 +744,83 @@ s_on_applied (void *arg, const replica_applied_t *applied)
     s_drop_pending (self, slot);
 }
 
+//  A slow disk delays every message of the step, heartbeat acks
+//  included: worth a line, since past T it costs the leadership.
+static void
+s_note_sync (node_t *self, uint64_t since)
+{
+    uint64_t sync_ms = s_now () - since;
+    if (sync_ms >= NODE_SLOW_SYNC_MS && s_now () - self->slow_sync_logged_ms >= 1000) {
+        zsys_warning ("%s: writing the log took %llu ms (slow disk: the election timeout is "
+                      "%llu ms)", self->id, (unsigned long long) sync_ms,
+                      (unsigned long long) self->cluster->election_timeout_ms);
+        self->slow_sync_logged_ms = s_now ();
+    }
+}
+
+//  Apply what is committed (answering the clients whose writes it holds)
+//  and compact when due.
+static void
+s_apply (node_t *self)
+{
+    char why [NODE_ERROR_MAX];
+    if (replica_apply (self->replica, core_commit_index (self->core), s_on_applied, self,
+                       why, sizeof why)
+    ||  replica_maybe_compact (self->replica, self->core, self->compact_every, why, sizeof why) < 0) {
+        zsys_error ("%s: %s; stopping", self->id, why);
+        self->failed = true;
+    }
+}
+
+static void s_flush (node_t *self);
+
+//  Send msg now, or hold it for the batch's sync (group commit).
+static void
+s_emit (node_t *self, const core_msg_t *msg, uint64_t now)
+{
+    if (!self->batching) {
+        s_send (self, msg, now);
+        return;
+    }
+    if (self->outbox_count == NODE_OUTBOX_MAX)
+        s_flush (self);             //  (s_step keeps room; this is a guard)
+    if (self->batching && self->outbox_count < NODE_OUTBOX_MAX) {
+        self->outbox [self->outbox_count++] = *msg;
+        self->outbox_now = now;
+    }
+    else
+        s_send (self, msg, now);
+}
+
+//  The end of a group commit: one sync for every step of the batch, then
+//  their messages in order, then what they committed is applied.
+static void
+s_flush (node_t *self)
+{
+    char why [NODE_ERROR_MAX];
+    uint64_t synced_from = s_now ();
+    if (replica_sync (self->replica, why, sizeof why)) {
+        zsys_error ("%s: cannot persist the log: %s; stopping without sending", self->id, why);
+        self->failed = true;
+        self->outbox_count = 0;
+        return;
+    }
+    s_note_sync (self, synced_from);
+    for (size_t i = 0; i < self->outbox_count; i++)
+        s_send (self, &self->outbox [i], self->outbox_now);
+    self->outbox_count = 0;
+    s_apply (self);
+}
+
 //  Step the core with event, persist, send. Returns core_step's result
 //  (-1: the core refused the event; what the step's tick produced is
 //  still persisted and sent).
 static int
 s_step (node_t *self, core_event_t *event)
 {
+    //  Room in the batch's outbox for this step's messages
+    if (self->batching && self->outbox_count + CORE_MSGS_MAX > NODE_OUTBOX_MAX)
+        s_flush (self);
     core_role_t before = core_role (self->core);
     int32_t leader_before = core_current_leader (self->core, 0).leader;
     core_update_t *update = &self->update;
@@ -768,21 +848,20 @@ s_step (node_t *self, core_event_t *event)
                        (unsigned long long) update->term);
     }
     char why [NODE_ERROR_MAX];
+    //  A truncation or a snapshot changes entries that messages already
+    //  held in the batch may carry: those leave first.
+    if (self->batching && (update->log_truncate || update->install_snapshot))
+        s_flush (self);
+    if (self->failed)
+        return rc;
     uint64_t synced_from = s_now ();
-    if (replica_persist (self->replica, update, why, sizeof why)) {
+    if (replica_write (self->replica, update, why, sizeof why)
+    ||  (!self->batching && replica_sync (self->replica, why, sizeof why))) {
         zsys_error ("%s: cannot persist the log: %s; stopping without sending", self->id, why);
         self->failed = true;
         return rc;
     }
-    //  A slow disk delays every message of the step, heartbeat acks
-    //  included: worth a line, since past T it costs the leadership.
-    uint64_t sync_ms = s_now () - synced_from;
-    if (sync_ms >= NODE_SLOW_SYNC_MS && s_now () - self->slow_sync_logged_ms >= 1000) {
-        zsys_warning ("%s: writing the log took %llu ms (slow disk: the election timeout is "
-                      "%llu ms)", self->id, (unsigned long long) sync_ms,
-                      (unsigned long long) self->cluster->election_timeout_ms);
-        self->slow_sync_logged_ms = s_now ();
-    }
+    s_note_sync (self, synced_from);
     if (update->install_snapshot) {
         zsys_info ("%s: installed the leader's snapshot through index %llu (term %llu)", self->id,
                    (unsigned long long) update->snapshot_index,
@@ -791,13 +870,10 @@ s_step (node_t *self, core_event_t *event)
     }
     s_log_changes (self, update, before, leader_before);
     for (size_t i = 0; i < update->msg_count; i++)
-        s_send (self, &update->msgs [i], event->now_ms);
+        s_emit (self, &update->msgs [i], event->now_ms);
     self->next_deadline_ms = update->next_deadline_ms;
-    if (replica_apply (self->replica, update->commit_index, s_on_applied, self, why, sizeof why)
-    ||  replica_maybe_compact (self->replica, self->core, self->compact_every, why, sizeof why) < 0) {
-        zsys_error ("%s: %s; stopping", self->id, why);
-        self->failed = true;
-    }
+    if (!self->batching)
+        s_apply (self);
     return rc;
 }
 
@@ -1032,6 +1108,12 @@ s_answer_client (node_t *self, zmsg_t *request, const wire_msg_t *msg, int from,
                 return;
         }
     }
+    if (outcome == WIRE_OUTCOME_ACCEPTED && !write && self->batching) {
+        //  A read sees what the batch so far committed: sync, send, apply
+        s_flush (self);
+        if (self->failed)
+            return;
+    }
     wire_msg_t *reply = s_client_reply (self, msg->from, msg->incarnation, msg->seq, outcome);
     if (outcome == WIRE_OUTCOME_ACCEPTED && !write)
         s_serve_read (self, req, now, reply);
@@ -1066,7 +1148,7 @@ s_receive_chunk (node_t *self, const wire_msg_t *wire, uint64_t now)
         .leader = core_current_leader (self->core, 0).leader,
         .granted = false, .match_index = core_last_index (self->core)
     };
-    s_send (self, &receipt, now);
+    s_emit (self, &receipt, now);
 }
 
 //  A member's append-reply is also the receipt of the snapshot chunk we
@@ -1086,6 +1168,8 @@ static void
 s_receive (node_t *self, zsock_t *sock)
 {
     bool via_router = sock == self->router;
+    //  Group commit over the batch drained here (s_flush at the end)
+    self->batching = true;
     for (int i = 0; i < NODE_DRAIN_MAX && (zsock_events (sock) & ZMQ_POLLIN); i++) {
         zmsg_t *msg = wire_recv (sock, WIRE_FRAMES + (via_router ? 1 : 0));
         if (!msg)
@@ -1128,6 +1212,11 @@ s_receive (node_t *self, zsock_t *sock)
         if (self->failed)
             break;
     }
+    self->batching = false;
+    if (self->failed)
+        self->outbox_count = 0;     //  Nothing leaves that the disk may lack
+    else
+        s_flush (self);
 }
 
 //  --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ struct _replica_t {
     size_t snap_size;
     uint64_t *terms;                //  For core_new_with_log
     size_t term_count;
+    bool unsynced;                  //  Written since the last sync
 
     //  A snapshot arriving in chunks
     uint64_t in_index;
@@ -187,6 +188,23 @@ s_install (replica_t *self, uint64_t index, uint64_t term, char *err, size_t err
 int
 replica_persist (replica_t *self, const core_update_t *update, char *err, size_t err_size)
 {
+    if (replica_write (self, update, err, err_size))
+        return -1;
+    return replica_sync (self, err, err_size);
+}
+
+int
+replica_sync (replica_t *self, char *err, size_t err_size)
+{
+    if (!self->unsynced)
+        return 0;
+    self->unsynced = false;
+    return logstore_sync (self->log, err, err_size);
+}
+
+int
+replica_write (replica_t *self, const core_update_t *update, char *err, size_t err_size)
+{
     bool changed = false;
     if (update->install_snapshot) {
         if (s_install (self, update->snapshot_index, update->snapshot_term, err, err_size))
@@ -211,7 +229,9 @@ replica_persist (replica_t *self, const core_update_t *update, char *err, size_t
             return -1;
         changed = true;
     }
-    return changed ? logstore_sync (self->log, err, err_size) : 0;
+    if (changed)
+        self->unsynced = true;
+    return 0;
 }
 
 int

@@ -74,6 +74,14 @@ core_log_t replica_core_log (replica_t *self);
 //  in err: the node must then stop without sending.
 int replica_persist (replica_t *self, const core_update_t *update, char *err, size_t err_size);
 
+//  replica_persist in two halves, for a node that writes the updates of
+//  several steps and syncs once (group commit): replica_write carries out
+//  the update without the final sync (a truncation and an installed
+//  snapshot are durable at once all the same), replica_sync makes
+//  everything written so far durable (nothing to do if nothing was).
+int replica_write (replica_t *self, const core_update_t *update, char *err, size_t err_size);
+int replica_sync (replica_t *self, char *err, size_t err_size);
+
 //  Apply the entries through commit that the log holds and are not yet
 //  applied, in order, calling applied for each. Returns 0, or -1 with err.
 int replica_apply (replica_t *self, uint64_t commit, replica_applied_fn *applied, void *arg,
