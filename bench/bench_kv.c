@@ -143,7 +143,7 @@ s_worker (void *arg)
                                    err, sizeof err);
     if (!client) {
         self->broken = true;
-        snprintf (self->why, sizeof self->why, "%s: %s", self->client_id, err);
+        snprintf (self->why, sizeof self->why, "%.32s: %.400s", self->client_id, err);
     }
     else {
         int rc = client_put (client, "bench/warmup", value, self->value_bytes,

@@ -1011,12 +1011,13 @@ s_boot (fixture_t *self, uint32_t i)
     node->offset_ms = 1000 + rng_below (&self->rng, 100000);
     node->start_ms = self->now_ms;
     const fxlog_t *log = &node->log;
-    if ((config.unsafe_controls & CORE_UNSAFE_NO_PERSIST) && log->count
-    &&  log->terms [log->count - 1] > node->hard.term) {
+    uint64_t log_term = log->count ? log->terms [log->count - 1] : log->snap_term;
+    if ((config.unsafe_controls & CORE_UNSAFE_NO_PERSIST) && log_term > node->hard.term) {
         //  The no-persist control never writes term and vote, but its log
-        //  is written: the log's last term stands in for the lost term (a
-        //  real node writes the term first, so its log never runs ahead).
-        node->hard.term = log->terms [log->count - 1];
+        //  and snapshot are written: their last term stands in for the
+        //  lost term (a real node writes the term first, so its log never
+        //  runs ahead of it).
+        node->hard.term = log_term;
         node->hard.voted_for = CORE_NOBODY;
         node->has_hard = true;
     }
