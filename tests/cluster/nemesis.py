@@ -425,8 +425,19 @@ class Nemesis:
             self.healed()
             return
         sent = json.loads(out.stdout)
-        time.sleep(0.5)         # let the nodes read what was delivered
-        after = {n: self.scrape(n) for n in targets}
+        # The nodes count what was delivered when their loops read it, which
+        # on a loaded host can lag the bad actor's exit: scrape until every
+        # target's rejections cover what it was sent, or 10 s have passed
+        # (then the checker sees the shortfall and reports it).
+        deadline = time.monotonic() + 10.0
+        while True:
+            after = {n: self.scrape(n) for n in targets}
+            short = [n for n in targets
+                     if sum(after[n].get(r, 0) - before[n].get(r, 0) for r in after[n])
+                     < sum(sent["targets"].get(n, {}).values())]
+            if not short or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         delta = {n: {r: after[n].get(r, 0) - before[n].get(r, 0) for r in after[n]} for n in targets}
         record = {"fault_id": self.fault_id, "targets": sent["targets"], "reasons": sent["reasons"],
                   "rejected_delta": delta}
