@@ -195,8 +195,8 @@ s_new_identity (const char *path, uint8_t public_key [CLUSTER_KEY_BYTES])
 #define S_HOST_MAX  63      //  A host name or IPv4 address in --hosts
 
 //  Split --hosts into host; each a host name (letters, digits, '-', '.')
-//  or an IPv4 address, at most 64, no repeats. Returns the count, or -1
-//  after printing why.
+//  or an IPv4 address, at most 64, no repeats. Returns the count, or a
+//  negative number after printing why.
 static int
 s_parse_hosts (const char *hosts, char host [CORE_MEMBERS_MAX][S_HOST_MAX + 1])
 {
@@ -205,17 +205,17 @@ s_parse_hosts (const char *hosts, char host [CORE_MEMBERS_MAX][S_HOST_MAX + 1])
     while (true) {
         size_t len = strcspn (h, ",");
         if (count == CORE_MEMBERS_MAX)
-            return s_usage_error ("--hosts: at most 64 hosts, not '%s'", hosts);
+            return -s_usage_error ("--hosts: at most 64 hosts, not '%s'", hosts);
         if (len == 0 || len > S_HOST_MAX)
-            return s_usage_error ("--hosts '%s': an empty or over-long host", hosts);
+            return -s_usage_error ("--hosts '%s': an empty or over-long host", hosts);
         memcpy (host [count], h, len);
         host [count][len] = 0;
         if (strspn (host [count], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != len
         ||  !isalnum ((unsigned char) host [count][0]))
-            return s_usage_error ("--hosts: '%s' is not a host name or IPv4 address", host [count]);
+            return -s_usage_error ("--hosts: '%s' is not a host name or IPv4 address", host [count]);
         for (int i = 0; i < count; i++)
             if (strcmp (host [i], host [count]) == 0)
-                return s_usage_error ("--hosts: '%s' appears twice (one member per host)", host [count]);
+                return -s_usage_error ("--hosts: '%s' appears twice (one member per host)", host [count]);
         count++;
         h += len;
         if (!*h)

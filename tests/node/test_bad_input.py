@@ -63,6 +63,9 @@ def test_bad_input(c):
         f.write(b"IMSHSTAT" + b"\0" * 20)
     node(base[:6] + ["--data", state], "truncated", "truncated state file")
     node(base + ["--metrics", "nonsense"], "host:port", "bad metrics address")
+    node(base + ["--compact-every", "5"], "--compact-every", "compact-every too small")
+    node(base + ["--compact-every", "many"], "--compact-every", "compact-every not a number")
+    node(base + ["--compact-every", "-20"], "--compact-every", "compact-every negative")
 
     def ctl(args, expect, label):
         out = subprocess.run([c.meshctl] + args, capture_output=True, text=True, timeout=20)
@@ -81,6 +84,16 @@ def test_bad_input(c):
     ctl(["cluster-init", os.path.join(d, "x"), "--nodes", "2", "--weights", "0,0"], "total weight",
         "zero weights")
     ctl(["cluster-init", d, "--nodes", "2"], "exists", "overwrite a cluster")
+    ctl(["cluster-init", os.path.join(d, "h"), "--hosts", "h1,,h3"], "--hosts", "hosts empty entry")
+    ctl(["cluster-init", os.path.join(d, "h"), "--hosts", "h1,h1"], "twice", "hosts repeated")
+    ctl(["cluster-init", os.path.join(d, "h"), "--hosts", "h1,bad_host!"], "not a host name",
+        "hosts bad name")
+    ctl(["cluster-init", os.path.join(d, "h"), "--hosts", "h1,h2", "--nodes", "3"], "disagrees",
+        "hosts and nodes disagree")
+    ctl(["state", "--cluster", cfg], "--data", "state without data")
+    ctl(["state", "--cluster", cfg, "--data", state], "truncated", "state of a damaged record")
+    ctl(["put", "--cluster", cfg, "--as", "ops", "--key", os.path.join(d, "ops.secret"),
+         "bad key!", "1"], "key", "put with a bad key")
     ctl(["keygen"], "PREFIX", "keygen without prefix")
     ctl(["keygen", os.path.join(d, "n1")], "n1.secret", "keygen over an existing key")
 
