@@ -159,6 +159,9 @@ typedef struct {
     uint32_t entry_count;       //  APPEND: entries prev_index + 1 .. + entry_count,
                                 //  read from the log by the layer above
     uint64_t commit;            //  APPEND, HEARTBEAT: the leader's commit index
+    bool no_ack;                //  HEARTBEAT (a leader's): this round needs no
+                                //  HEARTBEAT_ACK; the leader has a quorum's ack
+                                //  of its previous round (s_heartbeat)
     uint64_t match_index;       //  APPEND_RESP granted: last index known to match;
                                 //  refused: a hint, our last index (or below)
     bool resign;                //  HEARTBEAT: the one a leader sends as it steps

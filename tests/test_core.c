@@ -416,6 +416,160 @@ test_check_quorum_steps_down (void **state)
     core_destroy (&core);
 }
 
+//  The leader's heartbeat of this step, or NULL.
+static const core_msg_t *
+s_heartbeat_sent (void)
+{
+    for (size_t i = 0; i < update.msg_count; i++)
+        if (update.msgs [i].type == CORE_MSG_HEARTBEAT)
+            return &update.msgs [i];
+    return NULL;
+}
+
+//  Acks on demand: a leader asks no ack for a round right after one a
+//  quorum acknowledged, and asks every round after one a quorum missed.
+//  Steady state: every other round acked, the lease never lapses, no
+//  CheckQuorum step-down; then a quorum stops answering: every round asks.
+static void
+test_leader_asks_acks_only_when_its_quorum_round_is_old (void **state)
+{
+    (void) state;
+    core_t *core = s_core (0, 3, NULL, 0);
+    uint64_t now = s_make_leader (core, 0);
+    uint64_t term = core_term (core);
+    const core_msg_t *hb = s_heartbeat_sent ();
+    assert_non_null (hb);
+    assert_false (hb->no_ack);                  //  First round of the term: no quorum yet
+    int asked = 0, skipped = 0;
+    uint64_t until = now + 10000;
+    while (now < until) {
+        //  Member 1 answers every round asked, at once
+        hb = s_heartbeat_sent ();
+        if (hb && !hb->no_ack) {
+            asked++;
+            s_recv (core, now + 1, (core_msg_t) { .type = CORE_MSG_HEARTBEAT_ACK, .from = 1,
+                                                  .to = 0, .term = term, .hb_ms = hb->hb_ms,
+                                                  .granted = true });
+        }
+        else
+        if (hb)
+            skipped++;
+        now = update.next_deadline_ms;
+        s_tick (core, now);
+        assert_int_equal (core_role (core), CORE_LEADER);
+        assert_true (core_current_leader (core, now).lease_valid || now < 100);
+    }
+    //  200 rounds in 10 s, half asked
+    assert_true (asked >= 95 && asked <= 105);
+    assert_true (skipped >= 95 && skipped <= 105);
+    assert_int_equal (core_stats (core, now).check_quorum_stepdowns, 0);
+
+    //  The quorum goes silent: every round from the next asks, until
+    //  CheckQuorum ends the term within T of the last acked round.
+    uint64_t last_acked = core_lease_expiry_ms (core) - 235;
+    int silent_rounds = 0, silent_skipped = 0;
+    while (core_role (core) == CORE_LEADER) {
+        now = update.next_deadline_ms;
+        s_tick (core, now);
+        hb = s_heartbeat_sent ();
+        if (hb && hb->role == CORE_LEADER) {
+            silent_rounds++;
+            if (hb->no_ack)
+                silent_skipped++;
+        }
+    }
+    //  (The steady phase ended on a round asked or skipped; the rounds up
+    //  to the step-down T after the last acked one are 2 or 3, all asked
+    //  but one that may follow the last acked round directly.)
+    assert_true (silent_skipped <= 1);
+    assert_true (silent_rounds >= 2 && silent_rounds - silent_skipped >= 2);
+    assert_int_equal (update.reason, CORE_REASON_CHECK_QUORUM);
+    assert_true (now - last_acked >= 250 && now - last_acked < 300);
+    core_destroy (&core);
+}
+
+//  A follower acknowledges the rounds its leader asks for, and only those;
+//  a deposed leader's heartbeat is answered either way (with our term).
+static void
+test_follower_acks_only_rounds_asked (void **state)
+{
+    (void) state;
+    core_t *core = s_core (1, 3, NULL, 0);
+    s_recv (core, 1000, (core_msg_t) { .type = CORE_MSG_HEARTBEAT, .from = 0, .to = CORE_TO_ALL,
+                                       .term = 4, .role = CORE_LEADER, .leader = 0, .hb_ms = 990 });
+    const core_msg_t *ack = s_find (CORE_MSG_HEARTBEAT_ACK, 0);
+    assert_non_null (ack);
+    assert_true (ack->granted);
+    assert_int_equal (ack->hb_ms, 990);
+    s_recv (core, 1050, (core_msg_t) { .type = CORE_MSG_HEARTBEAT, .from = 0, .to = CORE_TO_ALL,
+                                       .term = 4, .role = CORE_LEADER, .leader = 0, .hb_ms = 1040,
+                                       .no_ack = true });
+    assert_null (s_find (CORE_MSG_HEARTBEAT_ACK, 0));
+    assert_int_equal (core_current_leader (core, 1050).leader, 0);  //  Still our leader
+    //  A stale leader of term 3 asking no ack still learns our term
+    s_recv (core, 1060, (core_msg_t) { .type = CORE_MSG_HEARTBEAT, .from = 2, .to = CORE_TO_ALL,
+                                       .term = 3, .role = CORE_LEADER, .leader = 2, .hb_ms = 7,
+                                       .no_ack = true });
+    ack = s_find (CORE_MSG_HEARTBEAT_ACK, 2);
+    assert_non_null (ack);
+    assert_false (ack->granted);
+    assert_int_equal (ack->term, 4);
+    core_destroy (&core);
+}
+
+//  A follower's own heartbeat (a beacon for monitors) goes out in the step
+//  that takes its leader's, so one wake-up serves both; its timer takes
+//  over within 1.5 intervals when the leader goes quiet.
+static void
+test_follower_heartbeat_rides_with_its_leaders (void **state)
+{
+    (void) state;
+    core_t *core = s_core (1, 3, NULL, 0);
+    int with_leader = 0, on_timer = 0;
+    uint64_t now = 1000, next_hb = 1000, last_sent = 0, longest_gap = 0;
+    uint32_t jitter = 7;
+    while (now < 11000) {
+        bool leader_turn = next_hb <= update.next_deadline_ms || now == 1000;
+        if (leader_turn) {
+            now = next_hb;
+            s_recv (core, now, (core_msg_t) { .type = CORE_MSG_HEARTBEAT, .from = 0,
+                                              .to = CORE_TO_ALL, .term = 4, .role = CORE_LEADER,
+                                              .leader = 0, .hb_ms = now });
+            jitter = jitter * 1103515245u + 12345u;
+            next_hb = now + 46 + (jitter >> 16) % 9;       //  50 +- 4 ms
+        }
+        else {
+            now = update.next_deadline_ms;
+            s_tick (core, now);
+        }
+        const core_msg_t *own = s_find (CORE_MSG_HEARTBEAT, CORE_TO_ALL);
+        if (own) {
+            if (leader_turn)
+                with_leader++;
+            else
+                on_timer++;
+            if (last_sent && now - last_sent > longest_gap)
+                longest_gap = now - last_sent;
+            last_sent = now;
+        }
+        assert_int_equal (core_role (core), CORE_FOLLOWER);
+    }
+    assert_true (with_leader >= 195 && with_leader <= 205);
+    assert_int_equal (on_timer, 0);
+    assert_true (longest_gap <= 54);
+    //  The leader goes quiet: our own timer, first after 1.5 intervals
+    uint64_t quiet_since = last_sent;
+    now = update.next_deadline_ms;
+    s_tick (core, now);
+    assert_non_null (s_find (CORE_MSG_HEARTBEAT, CORE_TO_ALL));
+    assert_int_equal (now - quiet_since, 75);
+    now = update.next_deadline_ms;
+    s_tick (core, now);
+    assert_non_null (s_find (CORE_MSG_HEARTBEAT, CORE_TO_ALL));
+    assert_int_equal (now - quiet_since, 125);
+    core_destroy (&core);
+}
+
 static void
 test_transfer_revokes_lease_then_sends_timeout_now (void **state)
 {
@@ -563,6 +717,9 @@ main (void)
         cmocka_unit_test (test_regression_become_leader_needs_quorum),
         cmocka_unit_test (test_regression_current_leader_reports_lease_from_send_time),
         cmocka_unit_test (test_check_quorum_steps_down),
+        cmocka_unit_test (test_leader_asks_acks_only_when_its_quorum_round_is_old),
+        cmocka_unit_test (test_follower_acks_only_rounds_asked),
+        cmocka_unit_test (test_follower_heartbeat_rides_with_its_leaders),
         cmocka_unit_test (test_transfer_revokes_lease_then_sends_timeout_now),
         cmocka_unit_test (test_single_node_elects_itself),
         cmocka_unit_test (test_zero_weight_never_campaigns),

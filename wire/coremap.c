@@ -89,6 +89,7 @@ wire_to_core (const wire_peers_t *peers, const wire_msg_t *msg, core_msg_t *core
             //  No commit index (a heartbeat that is not a leader's) is 0:
             //  the core never moves its commit index back.
             core->commit = msg->heartbeat.has_commit ? msg->heartbeat.commit : 0;
+            core->no_ack = msg->heartbeat.no_ack;
             //  On the heartbeat stream, a non-leader's heartbeat is the
             //  announcement that its sender stepped down.
             core->resign = core->role != CORE_LEADER;
@@ -196,6 +197,7 @@ wire_from_core (const wire_peers_t *peers, const core_msg_t *core, wire_msg_t *m
             //  only (commit is 0 in every other).
             msg->heartbeat.has_commit = core->role == CORE_LEADER;
             msg->heartbeat.commit = core->commit;
+            msg->heartbeat.no_ack = core->no_ack;
             break;
         case CORE_MSG_HEARTBEAT_ACK:
             msg->heartbeat_ack.hb_ms = core->hb_ms;

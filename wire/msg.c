@@ -29,7 +29,7 @@
 #define S_HB_REQUIRED   (S_COMMON | S_BIT (WIRE_KEY_ROLE) | S_BIT (WIRE_KEY_LEADER) \
                        | S_BIT (WIRE_KEY_HB_MS) | S_BIT (WIRE_KEY_STORM))
 #define S_HB_ANC        (S_ANC (WIRE_KEY_LEASE_EXPIRY_MS) | S_ANC (WIRE_KEY_STATUS) \
-                       | S_ANC (WIRE_KEY_APPLIED))
+                       | S_ANC (WIRE_KEY_APPLIED) | S_ANC (WIRE_KEY_NO_ACK))
 
 #define S_APPEND        (S_COMMON | S_BIT (WIRE_KEY_PREV_INDEX) | S_BIT (WIRE_KEY_PREV_TERM) \
                        | S_BIT (WIRE_KEY_COMMIT) | S_BIT (WIRE_KEY_ENTRIES))
@@ -545,7 +545,8 @@ wire_msg_equal (const wire_msg_t *a, const wire_msg_t *b)
                 && (!x->has_status || memcmp (&x->status, &y->status, sizeof (x->status)) == 0)
                 && x->has_commit == y->has_commit && (!x->has_commit || x->commit == y->commit)
                 && x->has_applied == y->has_applied
-                && (!x->has_applied || x->applied == y->applied);
+                && (!x->has_applied || x->applied == y->applied)
+                && x->no_ack == y->no_ack;
         }
         case WIRE_HEARTBEAT_ACK:
             return a->heartbeat_ack.hb_ms == b->heartbeat_ack.hb_ms
@@ -731,6 +732,8 @@ s_optional_keys (const wire_msg_t *msg, uint64_t *keys, uint64_t *anc)
                 *anc |= S_ANC (WIRE_KEY_STATUS);
             if (hb->has_applied)
                 *anc |= S_ANC (WIRE_KEY_APPLIED);
+            if (hb->no_ack)
+                *anc |= S_ANC (WIRE_KEY_NO_ACK);
             break;
         case WIRE_STATUS_RESP:
             if (msg->status_resp.has_lease)
@@ -896,6 +899,7 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
                 s_pack_status (&pk, is_hb ? &hb->status : &sr->status);
                 break;
             case WIRE_KEY_APPLIED:     msgpack_pack_uint64 (&pk, hb->applied); break;
+            case WIRE_KEY_NO_ACK:      s_pack_bool (&pk, true); break;
             default:
                 break;          //  Not reached: the spec table names only these keys
         }
@@ -1365,6 +1369,13 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             rc = s_read_uint (r, &hb->applied);
             hb->has_applied = true;
             *why = "applied is not an unsigned integer";
+            break;
+        case WIRE_KEY_NO_ACK:
+            //  Sent only as true, so a present false is not a valid body
+            rc = s_read_bool (r, &hb->no_ack);
+            if (rc == 0 && !hb->no_ack)
+                rc = -1;
+            *why = "no_ack is not true (it is sent only as true)";
             break;
         default:
             rc = -1;            //  Not reached: the spec table names only these keys

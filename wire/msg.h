@@ -164,8 +164,9 @@ enum {
     //  53..63 critical, unassigned
     WIRE_KEY_LEASE_EXPIRY_MS = 64,
     WIRE_KEY_STATUS = 65,
-    WIRE_KEY_APPLIED = 66           //  heartbeat, beacon: the sender's applied index
-    //  67..127 ancillary, unassigned
+    WIRE_KEY_APPLIED = 66,          //  heartbeat, beacon: the sender's applied index
+    WIRE_KEY_NO_ACK = 67            //  heartbeat: true, the leader needs no ack of this round
+    //  68..127 ancillary, unassigned
 };
 
 //  What became of a client's request (key 26 of transfer-reply and
@@ -240,6 +241,10 @@ typedef struct {
     uint64_t commit;                    //  Its commit index
     bool has_applied;                   //  Key 66 present
     uint64_t applied;                   //  Sender's applied index (monitors)
+    bool no_ack;                        //  Key 67 present (only ever true): a leader's
+                                        //  round it needs no acknowledgement of.
+                                        //  Ancillary: a receiver that ignores it
+                                        //  acknowledges every round, as before
 } wire_heartbeat_t;
 
 typedef struct {

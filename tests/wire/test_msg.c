@@ -103,6 +103,12 @@ test_roundtrip_variants (void **state)
         msg.heartbeat.applied = mask == 2 ? 0 : UINT64_MAX;
         s_roundtrip (&msg);
     }
+    //  ... and a leader's round that asks no acknowledgement
+    fx_msg (&msg, WIRE_HEARTBEAT, "*", 1);
+    fx_stamp (&msg, FX_CLUSTER, "n3", 1, 1);
+    msg.heartbeat.role = WIRE_LEADER;
+    msg.heartbeat.has_commit = msg.heartbeat.no_ack = true;
+    s_roundtrip (&msg);
     //  Replies with both answers, status reply with and without a lease
     wire_type_t replies [] = { WIRE_HEARTBEAT_ACK, WIRE_PREVOTE_RESP, WIRE_VOTE_RESP,
                                WIRE_VOTE_REQ, WIRE_APPEND_RESP };
@@ -1525,6 +1531,11 @@ test_heartbeat_indexes (void **state)
         { "applied nested",           { { 66, v_nested } },                     WIRE_MALFORMED },
         { "with prev_index",          { { 32, v_one } },                        WIRE_MALFORMED },
         { "beacon with both",         { { 2, v_type_beacon }, { 34, v_nine }, { 66, v_eight } }, 0 },
+        { "no_ack",                   { { 67, v_true } },                       0 },
+        //  Sent only as true: a present false has no reading
+        { "no_ack false",             { { 67, v_false } },                      WIRE_MALFORMED },
+        { "no_ack uint",              { { 67, v_one } },                        WIRE_MALFORMED },
+        { "no_ack with applied",      { { 66, v_eight }, { 67, v_true } },      0 },
     };
     s_run_cases ("heartbeat", base, S_COUNT (base), cases, S_COUNT (cases));
     s_builder_t b;
@@ -1536,6 +1547,12 @@ test_heartbeat_indexes (void **state)
     assert_int_equal (msg.heartbeat.commit, 9);
     assert_true (msg.heartbeat.has_applied);
     assert_int_equal (msg.heartbeat.applied, 8);
+    assert_false (msg.heartbeat.no_ack);
+    msgpack_sbuffer_destroy (&b.sb);
+    s_change_t quiet [1] = { { 67, v_true } };
+    s_build (&b, base, S_COUNT (base), quiet, 1);
+    assert_int_equal (wire_msg_decode ((const uint8_t *) b.sb.data, b.sb.size, &msg, NULL), 0);
+    assert_true (msg.heartbeat.no_ack);
     msgpack_sbuffer_destroy (&b.sb);
 }
 

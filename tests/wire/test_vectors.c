@@ -175,9 +175,14 @@ test_vectors_verify_independently (void **state)
             assert_string_equal (out.client_resp.items [1].key, "capacity/st-marys/icu");
             assert_false (out.client_resp.more);
         }
+        if (strcmp (name, "heartbeat-no-ack") == 0) {
+            assert_int_equal (out.type, WIRE_HEARTBEAT);
+            assert_int_equal (out.heartbeat.role, WIRE_LEADER);
+            assert_true (out.heartbeat.no_ack);
+        }
         vectors++;
     }
-    assert_int_equal (vectors, 16);
+    assert_int_equal (vectors, 17);
     wire_peers_destroy (&members);
     wire_peers_destroy (&clients);
     free (text);

@@ -73,6 +73,7 @@ s_message (int index, const char **name, wire_msg_t *msg)
         case 14: *name = "client-request";     type = WIRE_CLIENT_REQ; to = "n1"; from = "ops";
                  incarnation = S_CLIENT_INCARNATION; seq = 2; break;
         case 15: *name = "client-reply";       type = WIRE_CLIENT_RESP; to = "ops"; break;
+        case 16: *name = "heartbeat-no-ack";   type = WIRE_HEARTBEAT; break;
         default: return -1;
     }
     wire_msg_init (msg, type);
@@ -189,6 +190,18 @@ s_message (int index, const char **name, wire_msg_t *msg)
             msg->client_resp.items [1] = (wire_item_t) {
                 "capacity/st-marys/icu", 17, (const uint8_t *) "3", 1 };
             msg->client_resp.more = false;
+            break;
+        case 16:                //  The leader's next round: its previous one is
+                                //  acknowledged by a quorum, so this one asks none
+            hb->role = WIRE_LEADER;
+            hb->has_leader = true;
+            strcpy (hb->leader, "n1");
+            hb->hb_ms = 1000050;
+            hb->has_lease = true;
+            hb->lease_remaining_ms = 185;
+            hb->has_commit = true;
+            hb->commit = 43;
+            hb->no_ack = true;
             break;
         default:
             break;
