@@ -51,6 +51,7 @@ s_sample (wire_msg_t *msg, wire_type_t type, const char *from, uint64_t incarnat
             msg->heartbeat.commit = 41;
             msg->heartbeat.has_applied = seq % 2 == 0;
             msg->heartbeat.applied = 40;
+            msg->heartbeat.no_ack = seq % 2 == 1;
             break;
         case WIRE_BEACON:           //  A follower's heartbeat: no lease
             msg->heartbeat.role = WIRE_FOLLOWER;
