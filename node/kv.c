@@ -249,29 +249,8 @@ kv_command_encode (const kv_command_t *cmd, uint8_t *out, size_t cap)
     return (int) sink.size;
 }
 
-//  Each helper reads one value of an exact type; -1 means malformed.
-
-static int
-s_read_key (mpread_t *r, uint64_t *key)
-{
-    //  Map keys are positive fixints: one byte, 0x00..0x7f.
-    if (mpread_left (r) < 1 || r->pos [0] > 0x7f)
-        return -1;
-    *key = r->pos [0];
-    r->pos++;
-    r->left--;
-    return 0;
-}
-
-static int
-s_read_uint (mpread_t *r, uint64_t *value)
-{
-    mpread_item_t item;
-    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_UINT)
-        return -1;
-    *value = item.uint;
-    return 0;
-}
+//  Each helper reads one value of an exact type; -1 means malformed (the
+//  plain kinds are mpread's typed reads).
 
 //  A str that is a valid key, copied with a NUL into key; its size in *size.
 static int
@@ -291,11 +270,10 @@ s_read_key_str (mpread_t *r, char *key, size_t *size)
 static int
 s_read_value (mpread_t *r, const uint8_t **value, size_t *size)
 {
-    mpread_item_t item;
-    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_BIN || item.size > KV_VALUE_MAX)
+    uint32_t bytes;
+    if (mpread_bin (r, KV_VALUE_MAX, value, &bytes) != 0)
         return -1;
-    *value = item.data;
-    *size = item.size;
+    *size = bytes;
     return 0;
 }
 
@@ -314,8 +292,8 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
         return -1;
     }
     uint64_t key, op;
-    if (top.count < 1 || s_read_key (&r, &key) != 0 || key != S_CMD_OP
-    ||  s_read_uint (&r, &op) != 0 || op > KV_DEL_IF || s_op_fields ((kv_op_t) op) == 0) {
+    if (top.count < 1 || mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key != S_CMD_OP
+    ||  mpread_uint (&r, &op) != 0 || op > KV_DEL_IF || s_op_fields ((kv_op_t) op) == 0) {
         *why = "first key is not op (0) with 1..4";
         return -1;
     }
@@ -324,7 +302,7 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
     unsigned seen = S_BIT (S_CMD_OP);
     uint64_t prev = S_CMD_OP;
     for (uint32_t i = 1; i < top.count; i++) {
-        if (s_read_key (&r, &key) != 0 || key <= prev) {
+        if (mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key <= prev) {
             *why = "keys must be positive fixints in strictly ascending order";
             return -1;
         }
@@ -342,7 +320,7 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
         const uint8_t *value;
         switch (key) {
             case S_CMD_REQUEST:
-                if (s_read_uint (&r, &cmd->request_id) != 0) {
+                if (mpread_uint (&r, &cmd->request_id) != 0) {
                     *why = "request_id is not an unsigned integer";
                     return -1;
                 }
@@ -354,7 +332,7 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
                 }
                 break;
             case S_CMD_EXPECTED:
-                if (s_read_uint (&r, &cmd->expected_version) != 0) {
+                if (mpread_uint (&r, &cmd->expected_version) != 0) {
                     *why = "expected_version is not an unsigned integer";
                     return -1;
                 }
@@ -787,7 +765,7 @@ s_read_entries (kv_t *self, mpread_t *r, uint32_t count, uint64_t applied,
                 return errmsg_set (err, err_size, "snapshot entry %u: key '%s' does not sort "
                                    "after the key before it", i, key);
         }
-        if (s_read_uint (r, &version) != 0 || version < 1 || version > applied)
+        if (mpread_uint (r, &version) != 0 || version < 1 || version > applied)
             return errmsg_set (err, err_size, "snapshot entry %u: version is not an integer "
                                "1..%llu (the applied index)", i, (unsigned long long) applied);
         if (s_read_value (r, &value, &value_size) != 0)
@@ -811,14 +789,14 @@ s_snapshot_decode (kv_t *self, const uint8_t *data, size_t size, char *err, size
     uint64_t key, format, applied;
     if (mpread_next (&r, &item) != 0 || item.kind != MPREAD_MAP || item.count != S_SNAP_KEYS)
         return errmsg_set (err, err_size, "snapshot: not a msgpack map of 3 pairs");
-    if (s_read_key (&r, &key) != 0 || key != S_SNAP_FORMAT || s_read_uint (&r, &format) != 0)
+    if (mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key != S_SNAP_FORMAT || mpread_uint (&r, &format) != 0)
         return errmsg_set (err, err_size, "snapshot: first pair is not the format (0)");
     if (format != KV_SNAPSHOT_FORMAT)
         return errmsg_set (err, err_size, "snapshot: format %llu, not %d",
                            (unsigned long long) format, KV_SNAPSHOT_FORMAT);
-    if (s_read_key (&r, &key) != 0 || key != S_SNAP_APPLIED || s_read_uint (&r, &applied) != 0)
+    if (mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key != S_SNAP_APPLIED || mpread_uint (&r, &applied) != 0)
         return errmsg_set (err, err_size, "snapshot: second pair is not the applied index (1)");
-    if (s_read_key (&r, &key) != 0 || key != S_SNAP_ENTRIES
+    if (mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key != S_SNAP_ENTRIES
     ||  mpread_next (&r, &item) != 0 || item.kind != MPREAD_ARRAY)
         return errmsg_set (err, err_size, "snapshot: third pair is not the entries array (2)");
     if (item.count > self->keys_max)

@@ -190,3 +190,65 @@ mpread_skip (mpread_t *self, unsigned depth_max)
             return -1;
     return 0;
 }
+
+int
+mpread_key (mpread_t *self, uint64_t max, uint64_t *key)
+{
+    //  Positive fixints only: one byte, 0x00..0x7f
+    if (self->left < 1 || self->pos [0] > MPREAD_FIXINT_MAX || self->pos [0] > max)
+        return -1;
+    *key = self->pos [0];
+    self->pos++;
+    self->left--;
+    return 0;
+}
+
+//  The next value, if it is of kind; else -1 with the reader unmoved.
+static int
+s_next_of (mpread_t *self, mpread_kind_t kind, mpread_item_t *item)
+{
+    mpread_t start = *self;
+    if (mpread_next (self, item) != 0)
+        return -1;
+    if (item->kind != kind) {
+        *self = start;
+        return -1;
+    }
+    return 0;
+}
+
+int
+mpread_uint (mpread_t *self, uint64_t *value)
+{
+    mpread_item_t item;
+    if (s_next_of (self, MPREAD_UINT, &item) != 0)
+        return -1;
+    *value = item.uint;
+    return 0;
+}
+
+int
+mpread_bool (mpread_t *self, bool *value)
+{
+    mpread_item_t item;
+    if (s_next_of (self, MPREAD_BOOL, &item) != 0)
+        return -1;
+    *value = item.boolean;
+    return 0;
+}
+
+int
+mpread_bin (mpread_t *self, uint32_t max, const uint8_t **data, uint32_t *size)
+{
+    mpread_t start = *self;
+    mpread_item_t item;
+    if (s_next_of (self, MPREAD_BIN, &item) != 0)
+        return -1;
+    if (item.size > max) {
+        *self = start;
+        return -1;
+    }
+    *data = item.data;
+    *size = item.size;
+    return 0;
+}

@@ -67,4 +67,23 @@ int mpread_skip (mpread_t *self, unsigned depth_max);
 //  Bytes not yet read.
 size_t mpread_left (const mpread_t *self);
 
+//  Typed reads, for the strict decoders (wire/msg.c, node/kv.c): each
+//  reads one value of exactly the kind it names and returns 0, or -1 if
+//  the next value is malformed or of another kind (the reader has then not
+//  moved).
+
+#define MPREAD_FIXINT_MAX       0x7f    //  Largest positive fixint
+
+//  A map key that is a positive fixint (one byte) of at most max.
+int mpread_key (mpread_t *self, uint64_t max, uint64_t *key);
+
+//  An integer, in any encoding, of a value >= 0.
+int mpread_uint (mpread_t *self, uint64_t *value);
+
+//  A boolean.
+int mpread_bool (mpread_t *self, bool *value);
+
+//  A bin of at most max bytes; *data points into the input.
+int mpread_bin (mpread_t *self, uint32_t max, const uint8_t **data, uint32_t *size);
+
 #endif

@@ -913,57 +913,14 @@ wire_msg_encode (const wire_msg_t *msg, uint8_t *buf, size_t buf_size, size_t *s
 //  --------------------------------------------------------------------------
 //  Decoding
 
-//  Each helper reads one value of an exact type; -1 means malformed.
-
-static int
-s_read_key (mpread_t *r, uint64_t *key)
-{
-    //  Keys are positive fixints: one byte, 0x00..0x7f.
-    if (mpread_left (r) < 1 || r->pos [0] > WIRE_KEY_MAX)
-        return -1;
-    *key = r->pos [0];
-    r->pos++;
-    r->left--;
-    return 0;
-}
-
-static int
-s_read_uint (mpread_t *r, uint64_t *value)
-{
-    mpread_item_t item;
-    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_UINT)
-        return -1;
-    *value = item.uint;
-    return 0;
-}
+//  Each helper reads one value of an exact type; -1 means malformed
+//  (the plain kinds are mpread's typed reads).
 
 //  A uint >= 1.
 static int
 s_read_positive (mpread_t *r, uint64_t *value)
 {
-    return s_read_uint (r, value) == 0 && *value >= 1 ? 0 : -1;
-}
-
-static int
-s_read_bool (mpread_t *r, bool *value)
-{
-    mpread_item_t item;
-    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_BOOL)
-        return -1;
-    *value = item.boolean;
-    return 0;
-}
-
-//  A bin of at most max bytes; *data points into the body.
-static int
-s_read_bin (mpread_t *r, uint32_t max, const uint8_t **data, uint32_t *size)
-{
-    mpread_item_t item;
-    if (mpread_next (r, &item) != 0 || item.kind != MPREAD_BIN || item.size > max)
-        return -1;
-    *data = item.data;
-    *size = item.size;
-    return 0;
+    return mpread_uint (r, value) == 0 && *value >= 1 ? 0 : -1;
 }
 
 //  A str that passes valid(), copied with its NUL into buf.
@@ -1030,13 +987,13 @@ s_read_status (mpread_t *r, wire_status_t *status, const char **why)
     int64_t prev = -1;
     for (uint32_t i = 0; i < item.count; i++) {
         uint64_t key;
-        if (s_read_key (r, &key) != 0 || (int64_t) key <= prev) {
+        if (mpread_key (r, WIRE_KEY_MAX, &key) != 0 || (int64_t) key <= prev) {
             *why = "status keys must be ascending positive fixints";
             return -1;
         }
         prev = (int64_t) key;
         if (key < WIRE_STATUS_KEYS) {
-            if (s_read_uint (r, values [key]) != 0) {
+            if (mpread_uint (r, values [key]) != 0) {
                 *why = "status counter is not an unsigned integer";
                 return -1;
             }
@@ -1086,8 +1043,8 @@ s_read_entries (mpread_t *r, wire_append_t *ap, const char **why)
         uint64_t type;
         if (s_read_triple (r) != 0
         ||  s_read_positive (r, &e->term) != 0
-        ||  s_read_uint (r, &type) != 0 || type > 1
-        ||  s_read_bin (r, WIRE_PAYLOAD_BYTES_MAX, &e->payload, &e->size) != 0
+        ||  mpread_uint (r, &type) != 0 || type > 1
+        ||  mpread_bin (r, WIRE_PAYLOAD_BYTES_MAX, &e->payload, &e->size) != 0
         || (type == 0 && e->size != 0)) {
             *why = "an entry is not [term >= 1, type 0 or 1, payload bin] "
                    "(a no-op's empty, a command's at most WIRE_PAYLOAD_BYTES_MAX)";
@@ -1115,7 +1072,7 @@ s_read_items (mpread_t *r, wire_client_resp_t *cr, const char **why)
         if (s_read_triple (r) != 0
         ||  s_read_kv_key (r, item->key, 1) != 0
         ||  s_read_positive (r, &item->version) != 0
-        ||  s_read_bin (r, WIRE_KV_VALUE_BYTES_MAX, &item->value, &item->value_size) != 0) {
+        ||  mpread_bin (r, WIRE_KV_VALUE_BYTES_MAX, &item->value, &item->value_size) != 0) {
             *why = "an item is not [kv key, version >= 1, value bin of at most "
                    "WIRE_KV_VALUE_BYTES_MAX]";
             return -1;
@@ -1148,7 +1105,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "cluster is not a valid cluster id string";
             break;
         case WIRE_KEY_TYPE:
-            rc = s_read_uint (r, &value);
+            rc = mpread_uint (r, &value);
             if (rc == 0 && !s_type_known (value))
                 rc = -1;
             if (rc == 0)
@@ -1164,7 +1121,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "to is not a member id or \"*\"";
             break;
         case WIRE_KEY_TERM:
-            rc = s_read_uint (r, &msg->term);
+            rc = mpread_uint (r, &msg->term);
             *why = "term is not an unsigned integer";
             break;
         case WIRE_KEY_INCARNATION:
@@ -1176,7 +1133,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "seq is not an unsigned integer >= 1";
             break;
         case WIRE_KEY_ROLE:
-            rc = s_read_uint (r, &value);
+            rc = mpread_uint (r, &value);
             if (rc == 0 && value > WIRE_LEADER)
                 rc = -1;
             if (rc != 0)
@@ -1195,37 +1152,37 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "leader is neither nil nor a member id";
             break;
         case WIRE_KEY_HB_MS:
-            rc = s_read_uint (r, is_hb ? &hb->hb_ms : &msg->heartbeat_ack.hb_ms);
+            rc = mpread_uint (r, is_hb ? &hb->hb_ms : &msg->heartbeat_ack.hb_ms);
             *why = "hb_ms is not an unsigned integer";
             break;
         case WIRE_KEY_LEASE_REMAINING_MS:
             if (is_hb) {
-                rc = s_read_uint (r, &hb->lease_remaining_ms);
+                rc = mpread_uint (r, &hb->lease_remaining_ms);
                 hb->has_lease = true;
             }
             else {
-                rc = s_read_uint (r, &sr->lease_remaining_ms);
+                rc = mpread_uint (r, &sr->lease_remaining_ms);
                 sr->has_lease = true;
             }
             *why = "lease_remaining_ms is not an unsigned integer";
             break;
         case WIRE_KEY_STORM:
-            rc = s_read_bool (r, is_hb ? &hb->storm : &sr->storm);
+            rc = mpread_bool (r, is_hb ? &hb->storm : &sr->storm);
             *why = "storm is not a boolean";
             break;
         case WIRE_KEY_GRANTED:
-            rc = s_read_bool (r, type == WIRE_HEARTBEAT_ACK ? &msg->heartbeat_ack.granted
+            rc = mpread_bool (r, type == WIRE_HEARTBEAT_ACK ? &msg->heartbeat_ack.granted
                                : type == WIRE_PREVOTE_RESP ? &msg->prevote_resp.granted
                                : type == WIRE_APPEND_RESP ? &msg->append_resp.granted
                                : &msg->vote_resp.granted);
             *why = "granted is not a boolean";
             break;
         case WIRE_KEY_TRANSFER:
-            rc = s_read_bool (r, &msg->vote_req.transfer);
+            rc = mpread_bool (r, &msg->vote_req.transfer);
             *why = "transfer is not a boolean";
             break;
         case WIRE_KEY_REPLY_TO:
-            rc = s_read_uint (r, is_tr ? &tr->reply_to : is_cr ? &cr->reply_to : &sr->reply_to);
+            rc = mpread_uint (r, is_tr ? &tr->reply_to : is_cr ? &cr->reply_to : &sr->reply_to);
             *why = "reply_to is not an unsigned integer";
             break;
         case WIRE_KEY_REPLY_INCARNATION:
@@ -1237,7 +1194,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "target is not a member id string";
             break;
         case WIRE_KEY_OUTCOME:
-            rc = s_read_uint (r, &value);
+            rc = mpread_uint (r, &value);
             if (rc == 0 && value > WIRE_OUTCOME_MAX)
                 rc = -1;
             if (rc == 0) {
@@ -1254,52 +1211,52 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "round is not an unsigned integer >= 1";
             break;
         case WIRE_KEY_PREV_INDEX:
-            rc = s_read_uint (r, type == WIRE_APPEND ? &ap->prev_index : &sn->index);
+            rc = mpread_uint (r, type == WIRE_APPEND ? &ap->prev_index : &sn->index);
             *why = "prev_index is not an unsigned integer";
             break;
         case WIRE_KEY_PREV_TERM:
-            rc = s_read_uint (r, type == WIRE_APPEND ? &ap->prev_term : &sn->term);
+            rc = mpread_uint (r, type == WIRE_APPEND ? &ap->prev_term : &sn->term);
             *why = "prev_term is not an unsigned integer";
             break;
         case WIRE_KEY_COMMIT:
             if (is_hb) {
-                rc = s_read_uint (r, &hb->commit);
+                rc = mpread_uint (r, &hb->commit);
                 hb->has_commit = true;
             }
             else
-                rc = s_read_uint (r, type == WIRE_APPEND ? &ap->commit : &sn->commit);
+                rc = mpread_uint (r, type == WIRE_APPEND ? &ap->commit : &sn->commit);
             *why = "commit is not an unsigned integer";
             break;
         case WIRE_KEY_ENTRIES:
             return s_read_entries (r, ap, why);
         case WIRE_KEY_MATCH_INDEX:
-            rc = s_read_uint (r, &msg->append_resp.match_index);
+            rc = mpread_uint (r, &msg->append_resp.match_index);
             *why = "match_index is not an unsigned integer";
             break;
         case WIRE_KEY_DATA:
-            rc = s_read_bin (r, WIRE_CHUNK_BYTES_MAX, &sn->data, &sn->size);
+            rc = mpread_bin (r, WIRE_CHUNK_BYTES_MAX, &sn->data, &sn->size);
             *why = "data is not a bin of at most WIRE_CHUNK_BYTES_MAX";
             break;
         case WIRE_KEY_OFFSET:
-            rc = s_read_uint (r, &sn->offset);
+            rc = mpread_uint (r, &sn->offset);
             *why = "offset is not an unsigned integer";
             break;
         case WIRE_KEY_TOTAL:
-            rc = s_read_uint (r, &sn->total);
+            rc = mpread_uint (r, &sn->total);
             *why = "total is not an unsigned integer";
             break;
         case WIRE_KEY_LAST_INDEX:
-            rc = s_read_uint (r, type == WIRE_VOTE_REQ ? &msg->vote_req.last_index
+            rc = mpread_uint (r, type == WIRE_VOTE_REQ ? &msg->vote_req.last_index
                                                        : &msg->prevote_req.last_index);
             *why = "last_index is not an unsigned integer";
             break;
         case WIRE_KEY_LAST_TERM:
-            rc = s_read_uint (r, type == WIRE_VOTE_REQ ? &msg->vote_req.last_term
+            rc = mpread_uint (r, type == WIRE_VOTE_REQ ? &msg->vote_req.last_term
                                                        : &msg->prevote_req.last_term);
             *why = "last_term is not an unsigned integer";
             break;
         case WIRE_KEY_OP:
-            rc = s_read_uint (r, &value);
+            rc = mpread_uint (r, &value);
             if (rc == 0 && (value < WIRE_OP_PUT || value > WIRE_OP_MAX))
                 rc = -1;
             if (rc == 0)
@@ -1313,15 +1270,15 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             break;
         case WIRE_KEY_VALUE:
             if (is_cr) {
-                rc = s_read_bin (r, WIRE_KV_VALUE_BYTES_MAX, &cr->value, &cr->value_size);
+                rc = mpread_bin (r, WIRE_KV_VALUE_BYTES_MAX, &cr->value, &cr->value_size);
                 cr->has_value = true;
             }
             else
-                rc = s_read_bin (r, WIRE_KV_VALUE_BYTES_MAX, &cq->value, &cq->value_size);
+                rc = mpread_bin (r, WIRE_KV_VALUE_BYTES_MAX, &cq->value, &cq->value_size);
             *why = "value is not a bin of at most WIRE_KV_VALUE_BYTES_MAX";
             break;
         case WIRE_KEY_EXPECTED:
-            rc = s_read_uint (r, &cq->expected);
+            rc = mpread_uint (r, &cq->expected);
             cq->has_expected = true;
             *why = "expected is not an unsigned integer";
             break;
@@ -1335,7 +1292,7 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
             *why = "after is not a str of 1..128 [A-Za-z0-9._/-]";
             break;
         case WIRE_KEY_LIMIT:
-            rc = s_read_uint (r, &value);
+            rc = mpread_uint (r, &value);
             if (rc == 0 && (value < 1 || value > WIRE_LIST_MAX))
                 rc = -1;
             if (rc == 0)
@@ -1353,11 +1310,11 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
         case WIRE_KEY_ITEMS:
             return s_read_items (r, cr, why);
         case WIRE_KEY_MORE:
-            rc = s_read_bool (r, &cr->more);
+            rc = mpread_bool (r, &cr->more);
             *why = "more is not a boolean";
             break;
         case WIRE_KEY_LEASE_EXPIRY_MS:
-            rc = s_read_uint (r, &hb->lease_expiry_ms);
+            rc = mpread_uint (r, &hb->lease_expiry_ms);
             hb->has_lease_expiry = true;
             *why = "lease_expiry_ms is not an unsigned integer";
             break;
@@ -1366,13 +1323,13 @@ s_read_field (mpread_t *r, wire_msg_t *msg, uint64_t key, const char **why)
                 hb->has_status = true;
             return s_read_status (r, is_hb ? &hb->status : &sr->status, why);
         case WIRE_KEY_APPLIED:
-            rc = s_read_uint (r, &hb->applied);
+            rc = mpread_uint (r, &hb->applied);
             hb->has_applied = true;
             *why = "applied is not an unsigned integer";
             break;
         case WIRE_KEY_NO_ACK:
             //  Sent only as true, so a present false is not a valid body
-            rc = s_read_bool (r, &hb->no_ack);
+            rc = mpread_bool (r, &hb->no_ack);
             if (rc == 0 && !hb->no_ack)
                 rc = -1;
             *why = "no_ack is not true (it is sent only as true)";
@@ -1441,8 +1398,8 @@ s_decode (const uint8_t *data, size_t size, wire_msg_t *msg, const char **why)
     //  The version comes first, so that a body of another version is told
     //  apart from a broken one without reading anything else of it.
     uint64_t key, version;
-    if (top.count < 1 || s_read_key (&r, &key) != 0 || key != WIRE_KEY_VERSION
-    ||  s_read_uint (&r, &version) != 0) {
+    if (top.count < 1 || mpread_key (&r, WIRE_KEY_MAX, &key) != 0 || key != WIRE_KEY_VERSION
+    ||  mpread_uint (&r, &version) != 0) {
         *why = "first key is not the version (0) with an unsigned integer";
         return WIRE_MALFORMED;
     }
@@ -1455,7 +1412,7 @@ s_decode (const uint8_t *data, size_t size, wire_msg_t *msg, const char **why)
     uint64_t seen = S_BIT (WIRE_KEY_VERSION), seen_anc = 0;
     uint64_t prev = WIRE_KEY_VERSION;
     for (uint32_t i = 1; i < top.count; i++) {
-        if (s_read_key (&r, &key) != 0 || key <= prev) {
+        if (mpread_key (&r, WIRE_KEY_MAX, &key) != 0 || key <= prev) {
             *why = "keys must be positive fixints in strictly ascending order";
             return WIRE_MALFORMED;
         }

@@ -207,6 +207,65 @@ test_depth (void **state)
     free (flat);
 }
 
+//  The typed reads take exactly their kind, and leave the reader where it
+//  was when they refuse, so a decoder can report the offending value.
+static void
+test_typed_reads (void **state)
+{
+    (void) state;
+    mpread_t r;
+    uint64_t value;
+    bool flag;
+    const uint8_t *data;
+    uint32_t size;
+    for (size_t i = 0; i < S_CASES; i++) {
+        const s_case_t *c = &s_cases [i];
+        mpread_init (&r, c->bytes, c->size);
+        int rc = mpread_uint (&r, &value);
+        assert_int_equal (rc, c->kind == MPREAD_UINT ? 0 : -1);
+        if (rc == 0)
+            assert_true (value == c->uint);
+        assert_int_equal (mpread_left (&r), rc == 0 ? 0 : c->size);
+        mpread_init (&r, c->bytes, c->size);
+        rc = mpread_bool (&r, &flag);
+        assert_int_equal (rc, c->kind == MPREAD_BOOL ? 0 : -1);
+        if (rc == 0)
+            assert_int_equal (flag, c->uint == 1);
+        assert_int_equal (mpread_left (&r), rc == 0 ? 0 : c->size);
+        mpread_init (&r, c->bytes, c->size);
+        rc = mpread_bin (&r, 1000, &data, &size);
+        assert_int_equal (rc, c->kind == MPREAD_BIN ? 0 : -1);
+        if (rc == 0)
+            assert_int_equal (size, c->uint);
+        assert_int_equal (mpread_left (&r), rc == 0 ? 0 : c->size);
+        mpread_init (&r, c->bytes, c->size);
+        rc = mpread_key (&r, MPREAD_FIXINT_MAX, &value);
+        bool fixint = c->bytes [0] <= MPREAD_FIXINT_MAX;
+        assert_int_equal (rc, fixint ? 0 : -1);
+        assert_int_equal (mpread_left (&r), rc == 0 ? c->size - 1 : c->size);
+    }
+    //  A bin over its limit, a key over its limit, nothing left
+    const uint8_t bin3 [] = { 0xc4, 0x03, 1, 2, 3 };
+    mpread_init (&r, bin3, sizeof bin3);
+    assert_int_equal (mpread_bin (&r, 2, &data, &size), -1);
+    assert_int_equal (mpread_left (&r), sizeof bin3);
+    assert_int_equal (mpread_bin (&r, 3, &data, &size), 0);
+    assert_int_equal (size, 3);
+    assert_int_equal (data [2], 3);
+    const uint8_t key67 [] = { 0x43 };
+    mpread_init (&r, key67, 1);
+    assert_int_equal (mpread_key (&r, 66, &value), -1);
+    assert_int_equal (mpread_key (&r, 67, &value), 0);
+    assert_int_equal (value, 67);
+    assert_int_equal (mpread_key (&r, 67, &value), -1);
+    assert_int_equal (mpread_uint (&r, &value), -1);
+    //  Truncated: a uint16 missing a byte
+    const uint8_t short16 [] = { 0xcd, 0x12 };
+    mpread_init (&r, short16, sizeof short16);
+    assert_int_equal (mpread_uint (&r, &value), -1);
+    assert_int_equal (mpread_left (&r), 2);
+}
+
 int
 main (void)
 {
@@ -214,6 +273,7 @@ main (void)
         cmocka_unit_test (test_formats),
         cmocka_unit_test (test_bombs),
         cmocka_unit_test (test_depth),
+        cmocka_unit_test (test_typed_reads),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
