@@ -38,6 +38,18 @@ def rss_kib(pid):
         return int(f.read().split()[1]) * PAGE // 1024
 
 
+def rss_split_kib(pid):
+    """RssAnon (this process's own memory: heap, stacks, libzmq's buffers)
+    and RssFile (pages of the binary and shared libraries it has mapped)."""
+    fields = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] in ("RssAnon:", "RssFile:"):
+                fields[parts[0][:-1]] = int(parts[1])
+    return fields.get("RssAnon", 0), fields.get("RssFile", 0)
+
+
 def smaps_kib(pid):
     """Pss and private (clean + dirty) KiB: RSS counts every shared library
     page this process touched, which one host with one node does not share."""
@@ -127,12 +139,25 @@ def bench_idle(bindir, sizes, seconds, base_port):
             wall = time.monotonic() - start
             cpu = [(cpu_seconds(p) - b) / wall * 100.0 for p, b in zip(pids, before)]
             rss = [rss_kib(p) / 1024.0 for p in pids]
+            anon, filed = zip(*[rss_split_kib(p) for p in pids])
             pss, private = zip(*[smaps_kib(p) for p in pids])
             print("%2d nodes: cold start to agreed leader %s; per node idle CPU mean %.2f %% "
                   "(max %.2f %%) of a core, RSS mean %.1f MiB (max %.1f MiB; PSS mean %.1f MiB, "
                   "private mean %.1f MiB) over %.0f s"
                   % (n, cold, statistics.mean(cpu), max(cpu), statistics.mean(rss), max(rss),
                      statistics.mean(pss) / 1024.0, statistics.mean(private) / 1024.0, wall))
+            #  The leader does more than the others (it sends every round to
+            #  every member and verifies their acks): shown apart.
+            now = c.leader()
+            if now and now[0] in c.ids():
+                i = c.ids().index(now[0])
+                others = [x for k, x in enumerate(cpu) if k != i]
+                print("          leader %s %.2f %%, the others mean %.2f %% (max %.2f %%); RSS = "
+                      "anonymous %.1f MiB (mean: heap, stacks, libzmq buffers) + file-backed "
+                      "%.1f MiB (the binary and shared libraries)"
+                      % (now[0], cpu[i], statistics.mean(others) if others else 0.0,
+                         max(others) if others else 0.0, statistics.mean(anon) / 1024.0,
+                         statistics.mean(filed) / 1024.0))
         finally:
             c.close()
         base_port += 3 * n + 10
