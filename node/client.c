@@ -10,7 +10,13 @@
                                     member after a backoff
       "unavailable"                 ask the same member after a backoff
       silence, for a read           ask the next member
-      silence, for a write          the outcome is unknown: stop
+      silence, for a write          send it again, same request_id, to
+                                    the member we believe leads (the map
+                                    carries a retry out once: kv.h); from
+                                    then on, nothing but an answer that
+                                    says what happened ends the call
+                                    before its deadline, and at the
+                                    deadline the outcome is unknown
       any other answer              done
 
     The backoff starts at CLIENT_BACKOFF_MIN_MS and doubles up to
@@ -35,6 +41,7 @@
 
 #define CLIENT_CONNECT_MS       500     //  Longest wait for a member's connection, per attempt
 #define CLIENT_READ_WAIT_MS     1000    //  Longest wait for a read's answer, per attempt
+#define CLIENT_WRITE_WAIT_MS    1000    //  ... and for a write's, before sending it again
 #define CLIENT_BACKOFF_MIN_MS   10      //  First backoff after "unavailable" or no leader
 #define CLIENT_BACKOFF_MAX_MS   200     //  ... doubling up to this
 
@@ -57,6 +64,7 @@ struct _client_t {
     zsock_t *dealers [CORE_MEMBERS_MAX];    //  One per member, NULL until first used
     int leader;                         //  Member we believe leads, -1 if no idea
     uint32_t next;                      //  Member to ask when we have no idea
+    uint64_t request_id;                //  For the next call (client_set_request_id), or 0
 };
 
 //  What one attempt came to.
@@ -291,12 +299,13 @@ s_call (client_t *self, wire_msg_t *request, uint64_t timeout_ms, client_result_
     uint32_t members = self->cluster.member_count;
     uint32_t not_leader = 0;            //  Consecutive not-leader answers
     uint32_t unreached = 0;             //  Consecutive members not reached
+    bool in_doubt = false;              //  A write went out that nobody answered
     snprintf (result->detail, sizeof result->detail, "no member asked");
     while (s_now () < deadline && !zsys_interrupted) {
         uint32_t member = self->leader >= 0 ? (uint32_t) self->leader : self->next % members;
         uint64_t now = s_now ();
         uint64_t connect_until = s_min (deadline, now + CLIENT_CONNECT_MS);
-        uint64_t until = write ? deadline : s_min (deadline, now + CLIENT_READ_WAIT_MS);
+        uint64_t until = s_min (deadline, now + (write ? CLIENT_WRITE_WAIT_MS : CLIENT_READ_WAIT_MS));
         s_attempt_t attempt = s_attempt (self, member, request, connect_until, until, result);
         if (attempt == S_ANSWERED)
             return 0;
@@ -305,9 +314,17 @@ s_call (client_t *self, wire_msg_t *request, uint64_t timeout_ms, client_result_
             return CLIENT_E_ARGS;
         }
         if (write && (attempt == S_SILENCE || attempt == S_INTERRUPTED)) {
-            //  It went out, and nobody said it did not happen.
-            result->outcome = CLIENT_UNKNOWN;
-            return CLIENT_E_UNKNOWN;
+            //  It went out, and nobody said it did not happen. Sending it
+            //  again is safe (same request_id: carried out at most once),
+            //  but from now on a "not-leader" or "unavailable" speaks for
+            //  that attempt only, not for this one.
+            in_doubt = true;
+            if (attempt == S_INTERRUPTED)
+                break;
+            if (self->leader == (int) member)
+                self->leader = -1;
+            self->next = member + 1;
+            continue;
         }
         if (attempt == S_INTERRUPTED)
             break;
@@ -345,6 +362,10 @@ s_call (client_t *self, wire_msg_t *request, uint64_t timeout_ms, client_result_
             backoff = s_min (2 * backoff, CLIENT_BACKOFF_MAX_MS);
         }
     }
+    if (in_doubt) {
+        result->outcome = CLIENT_UNKNOWN;
+        return CLIENT_E_UNKNOWN;
+    }
     result->outcome = CLIENT_UNAVAILABLE;
     return CLIENT_E_UNAVAILABLE;
 }
@@ -353,7 +374,7 @@ s_call (client_t *self, wire_msg_t *request, uint64_t timeout_ms, client_result_
 //  request. Returns 0, or CLIENT_E_ARGS with result saying why.
 static int
 s_begin (wire_op_t op, const char *key, bool key_may_be_empty, uint64_t timeout_ms,
-         wire_msg_t *request, client_result_t *result)
+         uint64_t *request_id, wire_msg_t *request, client_result_t *result)
 {
     assert (result);
     memset (result, 0, sizeof *result);
@@ -373,7 +394,14 @@ s_begin (wire_op_t op, const char *key, bool key_may_be_empty, uint64_t timeout_
     wire_msg_init (request, WIRE_CLIENT_REQ);
     wire_client_req_t *req = &request->client_req;
     req->op = op;
-    randombytes_buf (&req->request_id, sizeof req->request_id);
+    if (*request_id)
+        req->request_id = *request_id;      //  client_set_request_id, once
+    else
+        do                                  //  (0 is not a valid id)
+            randombytes_buf (&req->request_id, sizeof req->request_id);
+        while (req->request_id == 0);
+    *request_id = 0;
+    result->request_id = req->request_id;
     snprintf (req->key, sizeof req->key, "%s", key);
     return 0;
 }
@@ -477,7 +505,7 @@ client_put (client_t *self, const char *key, const void *value, size_t size,
 {
     assert (self);
     wire_msg_t request;
-    int rc = s_begin (WIRE_OP_PUT, key, false, timeout_ms, &request, result);
+    int rc = s_begin (WIRE_OP_PUT, key, false, timeout_ms, &self->request_id, &request, result);
     if (rc)
         return rc;
     if (size > CLIENT_VALUE_MAX || (size && !value))
@@ -493,7 +521,7 @@ client_cas (client_t *self, const char *key, uint64_t expected, const void *valu
 {
     assert (self);
     wire_msg_t request;
-    int rc = s_begin (WIRE_OP_CAS, key, false, timeout_ms, &request, result);
+    int rc = s_begin (WIRE_OP_CAS, key, false, timeout_ms, &self->request_id, &request, result);
     if (rc)
         return rc;
     if (size > CLIENT_VALUE_MAX || (size && !value))
@@ -511,7 +539,7 @@ client_del (client_t *self, const char *key, uint64_t expected, uint64_t timeout
 {
     assert (self);
     wire_msg_t request;
-    int rc = s_begin (WIRE_OP_DEL, key, false, timeout_ms, &request, result);
+    int rc = s_begin (WIRE_OP_DEL, key, false, timeout_ms, &self->request_id, &request, result);
     if (rc)
         return rc;
     request.client_req.has_expected = expected != 0;
@@ -524,7 +552,8 @@ client_get (client_t *self, const char *key, uint64_t timeout_ms, client_result_
 {
     assert (self);
     wire_msg_t request;
-    int rc = s_begin (WIRE_OP_GET, key, false, timeout_ms, &request, result);
+    uint64_t fresh = 0;
+    int rc = s_begin (WIRE_OP_GET, key, false, timeout_ms, &fresh, &request, result);
     return rc ? rc : s_call (self, &request, timeout_ms, result);
 }
 
@@ -534,7 +563,8 @@ client_list (client_t *self, const char *prefix, const char *after, uint32_t lim
 {
     assert (self);
     wire_msg_t request;
-    int rc = s_begin (WIRE_OP_LIST, prefix, true, timeout_ms, &request, result);
+    uint64_t fresh = 0;
+    int rc = s_begin (WIRE_OP_LIST, prefix, true, timeout_ms, &fresh, &request, result);
     if (rc)
         return rc;
     size_t after_size = after ? strlen (after) : 0;
@@ -549,6 +579,16 @@ client_list (client_t *self, const char *prefix, const char *after, uint32_t lim
         snprintf (request.client_req.after, sizeof request.client_req.after, "%s", after);
     request.client_req.limit = limit ? limit : CLIENT_LIST_MAX;
     return s_call (self, &request, timeout_ms, result);
+}
+
+int
+client_set_request_id (client_t *self, uint64_t request_id)
+{
+    assert (self);
+    if (request_id == 0)
+        return -1;
+    self->request_id = request_id;
+    return 0;
 }
 
 int

@@ -22,20 +22,25 @@
       retries a READ anywhere: a read changes nothing, so a member that
       stays silent is simply left for the next one;
 
-      retries a WRITE only after a definite "it did not happen": a
-      "not-leader" or "unavailable" answer, or no connection to that member
-      (the request never left this process). Once a write's request has
-      gone out to a member, the call waits for that member's answer until
-      the timeout and asks nobody else. If none comes, the outcome is
-      CLIENT_UNKNOWN: the write may have taken effect or not, and may
-      still take effect after the call returned (it may sit in a leader's
-      log, or in a socket queue of a paused node). The caller must assume
-      neither; read the key back (its version says whose write is there)
-      or use cas to make a retry safe.
+      retries a WRITE as well: the map carries out a client's write once
+      however often it arrives with the same request id (node/kv.h keeps
+      each client's last write and its result), so a write that met
+      silence for a second is sent again, same request id, to the member
+      believed to lead. An answer from any attempt that says what
+      happened ends the call; one that says only that this attempt was
+      not taken ("not-leader", "unavailable") no longer rules out an
+      earlier one. If the timeout passes after a request went out without
+      such an answer, the outcome is CLIENT_UNKNOWN: the write may have
+      taken effect or not, and may still (it may sit in a leader's log,
+      or in a socket queue of a paused node). Call again with the same
+      request id (result.request_id, client_set_request_id) and the map
+      answers with the first outcome if it took effect, or carries it out
+      now if it did not: exactly once, as long as this client has sent no
+      other write in between.
 
-    Each call carries one request id (random, 64 bits) through all its
-    attempts, in the log entry of a write: the map's handle for telling a
-    retried write from a new one.
+    Each call carries one request id (random, 64 bits, or the one given
+    to client_set_request_id) through all its attempts, in the log entry
+    of a write with this client's id.
 
     A write that took effect comes back with its fencing token: the term
     and log index of its log entry (result.term, result.index); the key's
@@ -113,6 +118,7 @@ typedef struct {
     char leader [CLIENT_ID_MAX + 1];    //  Leader as the last answer named it ("" none)
     char answered_by [CLIENT_ID_MAX + 1];   //  Member whose answer this is ("" none)
     uint32_t attempts;                  //  Requests sent for this call
+    uint64_t request_id;                //  The call's request id (for a retry)
     char detail [CLIENT_DETAIL_MAX];    //  Why it is not done, for people ("" if done)
 } client_result_t;
 
@@ -154,6 +160,12 @@ int client_get (client_t *self, const char *key, uint64_t timeout_ms, client_res
 //  As client_get.
 int client_list (client_t *self, const char *prefix, const char *after, uint32_t limit,
                  uint64_t timeout_ms, client_result_t *result);
+
+//  The next write call (put, cas, del) uses request_id (>= 1) instead of
+//  a random one: to retry a write whose outcome was unknown (from this
+//  client id, with no other write since), pass its result.request_id.
+//  Returns 0, or -1 if request_id is 0.
+int client_set_request_id (client_t *self, uint64_t request_id);
 
 //  Ask member_id first from now on (until an answer names another leader).
 //  Returns 0, or -1 if it is not a member.

@@ -17,6 +17,7 @@
 #include "mpread.h"
 #include <assert.h>
 #include <msgpack.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,8 @@
 #define S_CMD_KEY       2
 #define S_CMD_EXPECTED  3
 #define S_CMD_VALUE     4
-#define S_CMD_KEYS      5
+#define S_CMD_CLIENT    5       //  Optional, for every op
+#define S_CMD_KEYS      6
 
 #define S_BIT(key)      (1u << (key))
 
@@ -36,7 +38,9 @@
 #define S_SNAP_FORMAT   0
 #define S_SNAP_APPLIED  1
 #define S_SNAP_ENTRIES  2
-#define S_SNAP_KEYS     3
+#define S_SNAP_SESSIONS 3
+#define S_SNAP_KEYS     4
+#define S_SESSION_FIELDS 7      //  [client, request_id, hash, index, term, status, version]
 
 //  One key: its version, and its key and value bytes inline.
 typedef struct {
@@ -46,6 +50,17 @@ typedef struct {
     char data [];               //  Key, NUL, value
 } s_entry_t;
 
+//  A client's last write (kv.h: retried writes take effect once).
+typedef struct {
+    char client [KV_CLIENT_MAX + 1];
+    uint64_t request_id;
+    uint64_t hash;              //  s_command_hash of the command
+    uint64_t index;             //  Its entry, and that entry's term
+    uint64_t term;
+    kv_status_t status;         //  Its result
+    uint64_t version;
+} s_session_t;
+
 struct _kv_t {
     s_entry_t **entries;        //  Sorted by key, strictly ascending
     size_t count;               //  Entries in use
@@ -54,6 +69,9 @@ struct _kv_t {
     uint64_t applied;           //  Index of the last applied entry
     size_t bytes;               //  Sum of key and value sizes
     size_t entry_bytes;         //  Sum of the entries' encoded snapshot sizes
+    s_session_t *sessions;      //  Sorted by client, strictly ascending
+    size_t session_count;
+    size_t session_slots;       //  Allocated (grows by doubling to KV_SESSIONS_MAX)
 };
 
 //  --------------------------------------------------------------------------
@@ -106,18 +124,39 @@ s_value (const s_entry_t *entry)
 //  --------------------------------------------------------------------------
 //  Keys and commands
 
-bool
-kv_key_valid (const char *key, size_t size)
+//  1..max characters of [A-Za-z0-9._-], and '/' if slash.
+static bool
+s_chars_valid (const char *text, size_t size, size_t max, bool slash)
 {
-    if (size < 1 || size > KV_KEY_MAX)
+    if (size < 1 || size > max)
         return false;
     for (size_t i = 0; i < size; i++) {
-        char c = key [i];
+        char c = text [i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-           || c == '.' || c == '_' || c == '/' || c == '-'))
+           || c == '.' || c == '_' || c == '-' || (slash && c == '/')))
             return false;
     }
     return true;
+}
+
+bool
+kv_key_valid (const char *key, size_t size)
+{
+    return s_chars_valid (key, size, KV_KEY_MAX, true);
+}
+
+bool
+kv_client_valid (const char *client, size_t size)
+{
+    return s_chars_valid (client, size, KV_CLIENT_MAX, false);
+}
+
+//  Length of the client in cmd, or sizeof (cmd->client) if it has no NUL.
+static size_t
+s_client_size (const kv_command_t *cmd)
+{
+    const char *nul = memchr (cmd->client, '\0', sizeof (cmd->client));
+    return nul ? (size_t) (nul - cmd->client) : sizeof (cmd->client);
 }
 
 //  Length of the key in cmd, or sizeof (cmd->key) if it has no NUL.
@@ -160,6 +199,9 @@ kv_command_check (const kv_command_t *cmd, const char **why)
     else
     if (cmd->op == KV_DEL_IF && cmd->expected_version == 0)
         *why = "del_if expected_version is 0";
+    else
+    if (cmd->client [0] && !kv_client_valid (cmd->client, s_client_size (cmd)))
+        *why = "client is not 1..32 characters of [A-Za-z0-9._-]";
     return *why ? -1 : 0;
 }
 
@@ -224,6 +266,8 @@ kv_command_encode (const kv_command_t *cmd, uint8_t *out, size_t cap)
     if (kv_command_check (cmd, NULL) != 0)
         return -1;
     unsigned fields = s_op_fields (cmd->op);
+    if (cmd->client [0])
+        fields |= S_BIT (S_CMD_CLIENT);
     size_t key_size = s_key_size (cmd);
     s_out_t sink = { out, NULL, cap, 0, false };
     msgpack_packer pk;
@@ -241,6 +285,9 @@ kv_command_encode (const kv_command_t *cmd, uint8_t *out, size_t cap)
             case S_CMD_REQUEST:  msgpack_pack_uint64 (&pk, cmd->request_id); break;
             case S_CMD_KEY:      msgpack_pack_str_with_body (&pk, cmd->key, key_size); break;
             case S_CMD_EXPECTED: msgpack_pack_uint64 (&pk, cmd->expected_version); break;
+            case S_CMD_CLIENT:
+                msgpack_pack_str_with_body (&pk, cmd->client, s_client_size (cmd));
+                break;
             default:             msgpack_pack_bin_with_body (&pk, cmd->value, cmd->value_size);
         }
     }
@@ -252,16 +299,17 @@ kv_command_encode (const kv_command_t *cmd, uint8_t *out, size_t cap)
 //  Each helper reads one value of an exact type; -1 means malformed (the
 //  plain kinds are mpread's typed reads).
 
-//  A str that is a valid key, copied with a NUL into key; its size in *size.
+//  A str that passes valid (a key or a client id), copied with a NUL into
+//  buf; its size in *size.
 static int
-s_read_key_str (mpread_t *r, char *key, size_t *size)
+s_read_name (mpread_t *r, bool (*valid) (const char *, size_t), char *buf, size_t *size)
 {
     mpread_item_t item;
     if (mpread_next (r, &item) != 0 || item.kind != MPREAD_STR
-    ||  !kv_key_valid ((const char *) item.data, item.size))
+    ||  !valid ((const char *) item.data, item.size))
         return -1;                      //  Also bounds the copy below
-    memcpy (key, item.data, item.size);
-    key [item.size] = '\0';
+    memcpy (buf, item.data, item.size);
+    buf [item.size] = '\0';
     *size = item.size;
     return 0;
 }
@@ -311,7 +359,7 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
             *why = "unknown key";
             return -1;
         }
-        if (!(fields & S_BIT (key))) {
+        if (!(fields & S_BIT (key)) && key != S_CMD_CLIENT) {
             *why = "field not carried by this op";
             return -1;
         }
@@ -326,7 +374,7 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
                 }
                 break;
             case S_CMD_KEY:
-                if (s_read_key_str (&r, cmd->key, &key_size) != 0) {
+                if (s_read_name (&r, kv_key_valid, cmd->key, &key_size) != 0) {
                     *why = "key is not a str of 1..128 characters of [A-Za-z0-9._/-]";
                     return -1;
                 }
@@ -334,6 +382,12 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
             case S_CMD_EXPECTED:
                 if (mpread_uint (&r, &cmd->expected_version) != 0) {
                     *why = "expected_version is not an unsigned integer";
+                    return -1;
+                }
+                break;
+            case S_CMD_CLIENT:
+                if (s_read_name (&r, kv_client_valid, cmd->client, &key_size) != 0) {
+                    *why = "client is not a str of 1..32 characters of [A-Za-z0-9._-]";
                     return -1;
                 }
                 break;
@@ -350,7 +404,7 @@ s_decode (const uint8_t *data, size_t size, kv_command_t *cmd, const char **why)
         *why = "trailing bytes after the command map";
         return -1;
     }
-    if (seen != fields) {
+    if ((seen & ~S_BIT (S_CMD_CLIENT)) != fields) {
         *why = "a field this op needs is missing";
         return -1;
     }
@@ -399,6 +453,7 @@ kv_destroy (kv_t **self_p)
         for (size_t i = 0; i < self->count; i++)
             free (self->entries [i]);
         free (self->entries);
+        free (self->sessions);
         free (self);
         *self_p = NULL;
     }
@@ -554,27 +609,184 @@ s_write_value (kv_t *self, const kv_command_t *cmd, size_t key_size, bool found,
     }
     else
     if (self->count >= self->keys_max) {
-        *result = (kv_result_t) { KV_FULL, 0 };
+        result->status = KV_FULL;
+        result->version = 0;
         return 0;
     }
     else
     if (s_insert (self, pos, cmd, key_size, index) != 0)
         return -1;
-    *result = (kv_result_t) { KV_OK, index };
+    result->status = KV_OK;
+    result->version = index;
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  Sessions: each client's last write (kv.h)
+
+//  FNV-1a over what the command does (not its request_id or client), so a
+//  reused request_id with another command is not taken for a retry.
+static uint64_t
+s_command_hash (const kv_command_t *cmd)
+{
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint8_t head [1 + 8 + 2];
+    head [0] = (uint8_t) cmd->op;
+    for (int i = 0; i < 8; i++)
+        head [1 + i] = (uint8_t) (cmd->expected_version >> (8 * i));
+    head [9] = (uint8_t) cmd->value_size;
+    head [10] = (uint8_t) (cmd->value_size >> 8);
+    const uint8_t *parts [3] = { head, (const uint8_t *) cmd->key, cmd->value };
+    size_t sizes [3] = { sizeof head, s_key_size (cmd) + 1, cmd->value_size };
+    for (int part = 0; part < 3; part++)
+        for (size_t i = 0; i < sizes [part]; i++) {
+            hash ^= parts [part][i];
+            hash *= 0x100000001b3ULL;
+        }
+    return hash;
+}
+
+//  Binary search by client: true if present, with *pos its slot; else
+//  *pos is where it would go.
+static bool
+s_session_find (const kv_t *self, const char *client, size_t *pos)
+{
+    size_t low = 0, high = self->session_count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        int rc = strcmp (self->sessions [mid].client, client);
+        if (rc == 0) {
+            *pos = mid;
+            return true;
+        }
+        if (rc < 0)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    *pos = low;
+    return false;
+}
+
+//  Room for one more session (or for needed in all), so that recording one
+//  after a command cannot fail. Returns 0, or -1 if memory runs out.
+static int
+s_session_reserve (kv_t *self, size_t needed)
+{
+    if (needed > KV_SESSIONS_MAX)
+        needed = KV_SESSIONS_MAX;
+    if (needed <= self->session_slots)
+        return 0;
+    size_t slots = self->session_slots ? self->session_slots * 2 : 4;
+    while (slots < needed)
+        slots *= 2;
+    if (slots > KV_SESSIONS_MAX)
+        slots = KV_SESSIONS_MAX;
+    s_session_t *sessions = (s_session_t *) realloc (self->sessions, slots * sizeof (s_session_t));
+    if (!sessions)
+        return -1;
+    self->sessions = sessions;
+    self->session_slots = slots;
+    return 0;
+}
+
+//  cmd's client's session, if cmd is a retry of the write recorded there.
+static const s_session_t *
+s_retry_of (const kv_t *self, const kv_command_t *cmd)
+{
+    size_t pos;
+    if (!cmd->client [0] || cmd->request_id == 0 || !s_session_find (self, cmd->client, &pos))
+        return NULL;
+    const s_session_t *session = &self->sessions [pos];
+    return session->request_id == cmd->request_id && session->hash == s_command_hash (cmd)
+         ? session : NULL;
+}
+
+//  Make cmd (carried out at index, term, with outcome) its client's
+//  session. Room was reserved (s_session_reserve): this cannot fail.
+static void
+s_session_record (kv_t *self, const kv_command_t *cmd, uint64_t index, uint64_t term,
+                  const kv_result_t *outcome)
+{
+    size_t pos;
+    if (!s_session_find (self, cmd->client, &pos)) {
+        if (self->session_count == KV_SESSIONS_MAX) {
+            //  Full: the client whose last write is oldest gives way
+            size_t oldest = 0;
+            for (size_t i = 1; i < self->session_count; i++)
+                if (self->sessions [i].index < self->sessions [oldest].index)
+                    oldest = i;
+            memmove (self->sessions + oldest, self->sessions + oldest + 1,
+                     (self->session_count - oldest - 1) * sizeof (s_session_t));
+            self->session_count--;
+            s_session_find (self, cmd->client, &pos);
+        }
+        assert (self->session_count < self->session_slots);
+        memmove (self->sessions + pos + 1, self->sessions + pos,
+                 (self->session_count - pos) * sizeof (s_session_t));
+        self->session_count++;
+    }
+    s_session_t *session = &self->sessions [pos];
+    snprintf (session->client, sizeof session->client, "%s", cmd->client);
+    session->request_id = cmd->request_id;
+    session->hash = s_command_hash (cmd);
+    session->index = index;
+    session->term = term;
+    session->status = outcome->status;
+    session->version = outcome->version;
+}
+
+static void
+s_session_result (const s_session_t *session, kv_result_t *result)
+{
+    *result = (kv_result_t) { .status = session->status, .version = session->version,
+                              .index = session->index, .term = session->term, .retry = true };
+}
+
 int
-kv_apply (kv_t *self, uint64_t index, const kv_command_t *cmd, kv_result_t *result)
+kv_recall (const kv_t *self, const kv_command_t *cmd, kv_result_t *result)
+{
+    assert (self && cmd && result);
+    const s_session_t *session = s_retry_of (self, cmd);
+    if (!session)
+        return -1;
+    s_session_result (session, result);
+    return 0;
+}
+
+size_t
+kv_sessions (const kv_t *self)
+{
+    assert (self);
+    return self->session_count;
+}
+
+//  --------------------------------------------------------------------------
+//  Applying commands
+
+int
+kv_apply (kv_t *self, uint64_t index, uint64_t term, const kv_command_t *cmd,
+          kv_result_t *result)
 {
     assert (self && cmd && result);
     if (index <= self->applied || kv_command_check (cmd, NULL) != 0)
+        return -1;
+    const s_session_t *retry = s_retry_of (self, cmd);
+    if (retry) {
+        //  Carried out already: the original's result, nothing changes
+        s_session_result (retry, result);
+        self->applied = index;
+        return 0;
+    }
+    //  Room for the session first: after the command nothing may fail
+    bool session = cmd->client [0] && cmd->request_id != 0;
+    if (session && s_session_reserve (self, self->session_count + 1) != 0)
         return -1;
     size_t key_size = s_key_size (cmd);
     size_t pos;
     bool found = s_find (self, cmd->key, key_size, &pos);
     uint64_t current = found ? self->entries [pos]->version : 0;
-    kv_result_t outcome = { KV_OK, 0 };
+    kv_result_t outcome = { KV_OK, 0, 0, 0, false };
     switch (cmd->op) {
         case KV_PUT:
             if (s_write_value (self, cmd, key_size, found, pos, index, &outcome) != 0)
@@ -582,7 +794,7 @@ kv_apply (kv_t *self, uint64_t index, const kv_command_t *cmd, kv_result_t *resu
             break;
         case KV_CAS:
             if (current != cmd->expected_version)
-                outcome = (kv_result_t) { KV_CAS_FAILED, current };
+                outcome.status = KV_CAS_FAILED, outcome.version = current;
             else
             if (s_write_value (self, cmd, key_size, found, pos, index, &outcome) != 0)
                 return -1;
@@ -590,16 +802,18 @@ kv_apply (kv_t *self, uint64_t index, const kv_command_t *cmd, kv_result_t *resu
         case KV_DEL:
         case KV_DEL_IF:
             if (!found)
-                outcome = (kv_result_t) { KV_NOT_FOUND, 0 };
+                outcome.status = KV_NOT_FOUND;
             else
             if (cmd->op == KV_DEL_IF && current != cmd->expected_version)
-                outcome = (kv_result_t) { KV_CAS_FAILED, current };
-            else {
+                outcome.status = KV_CAS_FAILED, outcome.version = current;
+            else
                 s_remove (self, pos);
-                outcome = (kv_result_t) { KV_OK, 0 };
-            }
             break;
     }
+    outcome.index = index;
+    outcome.term = term;
+    if (session)
+        s_session_record (self, cmd, index, term, &outcome);
     self->applied = index;
     *result = outcome;
     return 0;
@@ -696,13 +910,28 @@ kv_bytes (const kv_t *self)
 //  --------------------------------------------------------------------------
 //  Snapshots
 
+//  Size of a session in the snapshot (a 7-array).
+static size_t
+s_session_bytes (const s_session_t *session)
+{
+    return 1 + s_str_size (strlen (session->client)) + s_uint_size (session->request_id)
+         + s_uint_size (session->hash) + s_uint_size (session->index)
+         + s_uint_size (session->term) + s_uint_size (session->status)
+         + s_uint_size (session->version);
+}
+
 size_t
 kv_snapshot_size (const kv_t *self)
 {
     assert (self);
-    //  fixmap, key 0, format, key 1, applied, key 2, array header, entries
+    //  fixmap, key 0, format, key 1, applied, key 2, array header, entries,
+    //  key 3, array header, sessions (at most KV_SESSIONS_MAX: summed here)
+    size_t sessions = 0;
+    for (size_t i = 0; i < self->session_count; i++)
+        sessions += s_session_bytes (&self->sessions [i]);
     return 1 + 1 + s_uint_size (KV_SNAPSHOT_FORMAT) + 1 + s_uint_size (self->applied) + 1
-         + s_array_header_size (self->count) + self->entry_bytes;
+         + s_array_header_size (self->count) + self->entry_bytes
+         + 1 + s_array_header_size (self->session_count) + sessions;
 }
 
 //  Pack the snapshot into sink; returns 0, or -1 if the sink failed.
@@ -724,6 +953,19 @@ s_snapshot_pack (const kv_t *self, s_out_t *sink)
         msgpack_pack_str_with_body (&pk, s_key (entry), entry->key_size);
         msgpack_pack_uint64 (&pk, entry->version);
         msgpack_pack_bin_with_body (&pk, s_value (entry), entry->value_size);
+    }
+    msgpack_pack_uint64 (&pk, S_SNAP_SESSIONS);
+    msgpack_pack_array (&pk, self->session_count);
+    for (size_t i = 0; i < self->session_count && !sink->failed; i++) {
+        const s_session_t *session = &self->sessions [i];
+        msgpack_pack_array (&pk, S_SESSION_FIELDS);
+        msgpack_pack_str_with_body (&pk, session->client, strlen (session->client));
+        msgpack_pack_uint64 (&pk, session->request_id);
+        msgpack_pack_uint64 (&pk, session->hash);
+        msgpack_pack_uint64 (&pk, session->index);
+        msgpack_pack_uint64 (&pk, session->term);
+        msgpack_pack_uint64 (&pk, (uint64_t) session->status);
+        msgpack_pack_uint64 (&pk, session->version);
     }
     return sink->failed ? -1 : 0;
 }
@@ -756,7 +998,7 @@ s_read_entries (kv_t *self, mpread_t *r, uint32_t count, uint64_t applied,
         const uint8_t *value;
         if (mpread_next (r, &item) != 0 || item.kind != MPREAD_ARRAY || item.count != 3)
             return errmsg_set (err, err_size, "snapshot entry %u: not a 3-array", i);
-        if (s_read_key_str (r, key, &key_size) != 0)
+        if (s_read_name (r, kv_key_valid, key, &key_size) != 0)
             return errmsg_set (err, err_size, "snapshot entry %u: key is not a str of "
                                "1..128 characters of [A-Za-z0-9._/-]", i);
         if (i > 0) {
@@ -780,6 +1022,47 @@ s_read_entries (kv_t *self, mpread_t *r, uint32_t count, uint64_t applied,
     return 0;
 }
 
+//  Read the snapshot's sessions (after the array header) into self.
+static int
+s_read_sessions (kv_t *self, mpread_t *r, uint32_t count, uint64_t applied,
+                 char *err, size_t err_size)
+{
+    if (s_session_reserve (self, count) != 0)
+        return errmsg_set (err, err_size, "snapshot: out of memory for %u sessions", count);
+    for (uint32_t i = 0; i < count; i++) {
+        mpread_item_t item;
+        s_session_t *session = &self->sessions [i];
+        size_t client_size;
+        uint64_t status;
+        if (mpread_next (r, &item) != 0 || item.kind != MPREAD_ARRAY
+        ||  item.count != S_SESSION_FIELDS)
+            return errmsg_set (err, err_size, "snapshot session %u: not a %d-array", i,
+                               S_SESSION_FIELDS);
+        if (s_read_name (r, kv_client_valid, session->client, &client_size) != 0)
+            return errmsg_set (err, err_size, "snapshot session %u: client is not a str of "
+                               "1..32 characters of [A-Za-z0-9._-]", i);
+        if (i > 0 && strcmp (self->sessions [i - 1].client, session->client) >= 0)
+            return errmsg_set (err, err_size, "snapshot session %u: client '%s' does not sort "
+                               "after the client before it", i, session->client);
+        if (mpread_uint (r, &session->request_id) != 0 || session->request_id == 0
+        ||  mpread_uint (r, &session->hash) != 0)
+            return errmsg_set (err, err_size, "snapshot session %u: request_id (>= 1) or hash "
+                               "is not an unsigned integer", i);
+        if (mpread_uint (r, &session->index) != 0 || session->index < 1 || session->index > applied
+        ||  mpread_uint (r, &session->term) != 0)
+            return errmsg_set (err, err_size, "snapshot session %u: index is not 1..%llu (the "
+                               "applied index), or term not an unsigned integer", i,
+                               (unsigned long long) applied);
+        if (mpread_uint (r, &status) != 0 || status > KV_FULL
+        ||  mpread_uint (r, &session->version) != 0 || session->version > applied)
+            return errmsg_set (err, err_size, "snapshot session %u: status is not 0..3, or "
+                               "version not 0..%llu", i, (unsigned long long) applied);
+        session->status = (kv_status_t) status;
+        self->session_count++;
+    }
+    return 0;
+}
+
 static int
 s_snapshot_decode (kv_t *self, const uint8_t *data, size_t size, char *err, size_t err_size)
 {
@@ -788,7 +1071,7 @@ s_snapshot_decode (kv_t *self, const uint8_t *data, size_t size, char *err, size
     mpread_item_t item;
     uint64_t key, format, applied;
     if (mpread_next (&r, &item) != 0 || item.kind != MPREAD_MAP || item.count != S_SNAP_KEYS)
-        return errmsg_set (err, err_size, "snapshot: not a msgpack map of 3 pairs");
+        return errmsg_set (err, err_size, "snapshot: not a msgpack map of %d pairs", S_SNAP_KEYS);
     if (mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key != S_SNAP_FORMAT || mpread_uint (&r, &format) != 0)
         return errmsg_set (err, err_size, "snapshot: first pair is not the format (0)");
     if (format != KV_SNAPSHOT_FORMAT)
@@ -803,6 +1086,14 @@ s_snapshot_decode (kv_t *self, const uint8_t *data, size_t size, char *err, size
         return errmsg_set (err, err_size, "snapshot: %u entries, more than %zu",
                            item.count, self->keys_max);
     if (s_read_entries (self, &r, item.count, applied, err, err_size) != 0)
+        return -1;
+    if (mpread_key (&r, MPREAD_FIXINT_MAX, &key) != 0 || key != S_SNAP_SESSIONS
+    ||  mpread_next (&r, &item) != 0 || item.kind != MPREAD_ARRAY)
+        return errmsg_set (err, err_size, "snapshot: fourth pair is not the sessions array (3)");
+    if (item.count > KV_SESSIONS_MAX)
+        return errmsg_set (err, err_size, "snapshot: %u sessions, more than %d",
+                           item.count, KV_SESSIONS_MAX);
+    if (s_read_sessions (self, &r, item.count, applied, err, err_size) != 0)
         return -1;
     if (mpread_left (&r) != 0)
         return errmsg_set (err, err_size, "snapshot: %zu trailing bytes", mpread_left (&r));

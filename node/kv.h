@@ -22,6 +22,8 @@
         3    expected_version   uint64                 cas (0 = must not
                                                        exist), del_if (>= 1)
         4    value              bin, 0..256 bytes      put, cas
+        5    client             str, 1..32 of          any (optional): the
+                                [A-Za-z0-9._-]         principal that asked
 
     op: 1 put, 2 cas, 3 del, 4 del_if. A field an op does not carry is an
     error, as is a missing one, an unknown key, a key out of order, another
@@ -29,18 +31,39 @@
     Values, lengths and counts may use any msgpack encoding (other encoders
     write uint64 or str8 where a shorter form exists); kv_command_encode
     writes the shortest. The largest command it writes (a cas with a
-    128-character key and a 256-byte value) is KV_COMMAND_BYTES_MAX bytes;
-    the same command in the longest encodings the decoder accepts is 431.
+    128-character key, a 256-byte value and a 32-character client) is
+    KV_COMMAND_BYTES_MAX bytes;
+    the same command in the longest encodings the decoder accepts is 469.
 
-    Snapshot layout: a msgpack map of three pairs, in canonical form (every
+    Retried writes take effect once. The map keeps, for each client
+    (field 5), its last write: request_id, a hash of the command, the
+    entry's index and term, and the result (a "session"). A command whose
+    client and request_id are those of its client's session, with the same
+    hash, is a retry of a write already carried out: applying it changes
+    nothing but the applied index, and its result is the recorded one,
+    with the original entry's index and term. Anything else runs (a
+    command without a client, request_id 0, another hash: a client that
+    reused an id for another command gets no deduplication, never a wrong
+    result) and becomes its client's session. A client retries only its
+    last write (the client library makes one call at a time, and a retry
+    keeps the call's request_id), so one session per client suffices, for
+    as long as it takes. At most KV_SESSIONS_MAX sessions: a new client
+    beyond that takes the place of the one whose last write is oldest.
+
+    Snapshot layout: a msgpack map of four pairs, in canonical form (every
     integer, length and count in its shortest msgpack encoding, as
     msgpack-c's packer writes them; nothing after the map):
 
-        0   format        uint, 1
+        0   format        uint, 2
         1   applied       uint64, the index of the last applied entry
         2   entries       array of at most KV_KEYS_MAX entries, each a
                           3-array [key str, version uint, value bin], keys
                           strictly ascending, 1 <= version <= applied
+        3   sessions      array of at most KV_SESSIONS_MAX sessions, each a
+                          7-array [client str, request_id uint >= 1, hash
+                          uint, index uint, term uint, status uint 0..3,
+                          version uint], clients strictly ascending,
+                          1 <= index <= applied, version <= applied
 
     The reader accepts exactly the bytes the writer produces for some map:
     one state, one encoding.
@@ -63,12 +86,16 @@
 #define KV_KEY_MAX              128         //  Key length, characters
 #define KV_VALUE_MAX            256         //  Value length, bytes
 #define KV_KEYS_MAX             100000      //  Keys in the map (a protocol constant)
-#define KV_COMMAND_BYTES_MAX    414         //  Largest encoded command
-#define KV_SNAPSHOT_FORMAT      1
+#define KV_CLIENT_MAX           32          //  Client id length, characters
+#define KV_SESSIONS_MAX         1024        //  Clients whose last write is kept
+#define KV_COMMAND_BYTES_MAX    449         //  Largest encoded command
+#define KV_SNAPSHOT_FORMAT      2
 //  Largest snapshot: 19 bytes of map header, format, applied index and
 //  array32 header, then KV_KEYS_MAX entries of 1 (fixarray) + 2 + 128 (str8
-//  key) + 9 (uint64 version) + 3 + 256 (bin16 value) bytes.
-#define KV_SNAPSHOT_BYTES_MAX   (19 + (size_t) KV_KEYS_MAX * 399)
+//  key) + 9 (uint64 version) + 3 + 256 (bin16 value) bytes, then 4 bytes
+//  (key 3, array16 header) and KV_SESSIONS_MAX sessions of 1 (fixarray) + 2
+//  + 32 (str8 client) + 5 x 9 (uint64) + 1 (status) bytes.
+#define KV_SNAPSHOT_BYTES_MAX   (19 + (size_t) KV_KEYS_MAX * 399 + 4 + (size_t) KV_SESSIONS_MAX * 81)
 
 typedef enum {
     KV_PUT = 1,                 //  Write value, whatever the key's version
@@ -84,6 +111,8 @@ typedef struct {
     uint64_t expected_version;          //  KV_CAS, KV_DEL_IF; 0 = must not exist
     uint8_t value [KV_VALUE_MAX];       //  KV_PUT, KV_CAS
     size_t value_size;
+    char client [KV_CLIENT_MAX + 1];    //  The principal that asked; "" for none
+                                        //  (then never deduplicated)
 } kv_command_t;
 
 //  Outcome of one command. Numbers are fixed: they will go on the wire.
@@ -100,6 +129,10 @@ typedef struct {
                                 //  the new version on success, the current one
                                 //  on KV_CAS_FAILED, 0 after a del or on
                                 //  KV_NOT_FOUND and KV_FULL
+    uint64_t index;             //  The entry that carried the command out, and
+    uint64_t term;              //  its term: the one applied, or for a retry the
+                                //  original (the write's fencing token)
+    bool retry;                 //  A retry: the result is the original's
 } kv_result_t;
 
 typedef struct _kv_t kv_t;
@@ -113,6 +146,9 @@ typedef int (kv_visit_fn) (const char *key, const uint8_t *value, size_t value_s
 
 //  True if key (size bytes, no NUL needed) is 1..KV_KEY_MAX of [A-Za-z0-9._/-].
 bool kv_key_valid (const char *key, size_t size);
+
+//  True if client (size bytes) is 1..KV_CLIENT_MAX of [A-Za-z0-9._-].
+bool kv_client_valid (const char *client, size_t size);
 
 //  Check a command as encode and apply require it. Returns 0, or -1 with a
 //  reason in *why (if why is set).
@@ -146,13 +182,23 @@ kv_t *kv_new_limited (size_t keys_max);
 //  Free the map; safe on NULL, sets *self_p to NULL.
 void kv_destroy (kv_t **self_p);
 
-//  Apply the committed command at log index (> kv_applied_index) and put
-//  its outcome in *result. Every valid command yields a result. Returns 0,
-//  or -1 if index does not advance, cmd fails kv_command_check (never one
-//  that kv_command_decode returned) or memory runs out: then nothing has
+//  Apply the committed command at log index (> kv_applied_index), of
+//  term, and put its outcome in *result (a retry's is the original's: see
+//  the top). Every valid command yields a result. Returns 0, or -1 if
+//  index does not advance, cmd fails kv_command_check (never one that
+//  kv_command_decode returned) or memory runs out: then nothing has
 //  changed, and the node must stop rather than go on with a state its
 //  peers may not have.
-int kv_apply (kv_t *self, uint64_t index, const kv_command_t *cmd, kv_result_t *result);
+int kv_apply (kv_t *self, uint64_t index, uint64_t term, const kv_command_t *cmd,
+              kv_result_t *result);
+
+//  If cmd is a retry of its client's last write, already applied, put the
+//  recorded result in *result and return 0 (a leader answers it without
+//  appending it again); else -1.
+int kv_recall (const kv_t *self, const kv_command_t *cmd, kv_result_t *result);
+
+//  Number of client sessions kept.
+size_t kv_sessions (const kv_t *self);
 
 //  Record that log entry index (> kv_applied_index) was applied without a
 //  kv command (a no-op, a configuration change, a payload that failed

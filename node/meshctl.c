@@ -100,14 +100,19 @@ static const char *usage_text =
     "  cas KEY EXPECTED_VERSION VALUE   write if KEY's version is EXPECTED_VERSION\n"
     "                                   (0: if KEY does not exist)\n"
     "  del KEY [--expected VERSION]     delete (only at that version, if given)\n"
+    "  put, cas, del --request-id ID    the write's id (1..2^64-1; default random):\n"
+    "                                   the same ID again from the same client,\n"
+    "                                   with no other write of its in between, is\n"
+    "                                   carried out once (the first outcome is\n"
+    "                                   answered): the safe retry of an unknown one\n"
     "  ls [PREFIX] [--limit N]          keys starting with PREFIX in key order, all\n"
     "                                   or the first N, one line each\n"
     "  KEY: 1..128 of [A-Za-z0-9._/-]; a VALUE that starts with '-' goes after --.\n"
     "  --json: one object (outcome, term, index, version, value or value_hex,\n"
-    "  leader; ls: items). Exit 0 ok; 1 cas-failed, not-found, full, unavailable\n"
-    "  (not done) or unknown (a write with no answer: it may or may not have\n"
-    "  taken effect; read the key back); 2 bad arguments or files, not-permitted,\n"
-    "  invalid.\n"
+    "  leader, request_id; ls: items). Exit 0 ok; 1 cas-failed, not-found, full,\n"
+    "  unavailable (not done) or unknown (a write with no answer: it may or may\n"
+    "  not have taken effect; run it again with --request-id ID); 2 bad\n"
+    "  arguments or files, not-permitted, invalid.\n"
     "\n"
     "Exit codes: 0 ok, 1 no leader or not done in time (or, for the capacity map,\n"
     "the answer no, or an unknown outcome), 2 bad arguments or files or refused,\n"
@@ -1170,6 +1175,7 @@ typedef struct {
     bool has_expected;                  //  del --expected
     uint64_t expected;
     uint64_t limit;                     //  ls --limit
+    uint64_t request_id;                //  put, cas, del --request-id (0: random)
     int argc;                           //  The positional arguments
     char **argv;
 } s_data_options_t;
@@ -1186,6 +1192,7 @@ s_data_options (int argc, char *argv [], s_data_options_t *o)
         { "timeout-ms", required_argument, NULL, 't' },
         { "expected", required_argument, NULL, 'e' },
         { "limit", required_argument, NULL, 'l' },
+        { "request-id", required_argument, NULL, 'r' },
         { NULL, 0, NULL, 0 }
     };
     *o = (s_data_options_t) { .command = argv [0], .timeout_ms = DATA_TIMEOUT_MS,
@@ -1210,6 +1217,13 @@ s_data_options (int argc, char *argv [], s_data_options_t *o)
                 if (s_parse_uint (optarg, 1, UINT64_MAX, &o->expected))
                     return s_usage_error ("--expected must be a version >= 1, not '%s'", optarg);
                 o->has_expected = true;
+                break;
+            case 'r':
+                if (is_ls || streq (o->command, "get"))
+                    return s_usage_error ("%s takes no --request-id (only writes do)", o->command);
+                if (s_parse_uint (optarg, 1, UINT64_MAX, &o->request_id))
+                    return s_usage_error ("--request-id must be 1..18446744073709551615, not '%s'",
+                                          optarg);
                 break;
             case 'l':
                 if (!is_ls)
@@ -1395,6 +1409,8 @@ s_print_result_json (const client_result_t *r)
     else
         printf ("null");
     printf (",\"attempts\":%u", r->attempts);
+    if (r->request_id)
+        printf (",\"request_id\":%llu", (unsigned long long) r->request_id);
     if (*r->detail) {
         printf (",\"detail\":");
         s_print_json_text (r->detail, strlen (r->detail));
@@ -1443,8 +1459,11 @@ s_print_meaning (FILE *out, const s_data_options_t *o, const client_result_t *r,
             break;
         case CLIENT_UNKNOWN:
             fprintf (out, ": no answer within %llu ms after the request went out (%s); the write "
-                     "may or may not have taken effect, and may still: read the key back before "
-                     "trying again", (unsigned long long) o->timeout_ms, r->detail);
+                     "may or may not have taken effect, and may still: run the same command "
+                     "again with --request-id %llu (carried out once, as client %s, if it sends "
+                     "no other write first), or read the key back",
+                     (unsigned long long) o->timeout_ms, r->detail,
+                     (unsigned long long) r->request_id, o->as);
             break;
         default:
             break;
@@ -1528,6 +1547,8 @@ s_data (int argc, char *argv [])
     if (!client)
         return EXIT_USAGE;
     client_result_t result;
+    if (o.request_id)
+        client_set_request_id (client, o.request_id);
     if (is_put)
         client_put (client, key, value, strlen (value), o.timeout_ms, &result);
     else

@@ -717,6 +717,25 @@ s_forget_pending (node_t *self, uint64_t index)
 //  The write took effect only if the entry at its index is the one we
 //  appended (same term); otherwise another leader's entry won that index
 //  and the write certainly did not happen: not-leader, retry.
+static wire_outcome_t
+s_outcome_of (kv_status_t status)
+{
+    return status == KV_OK ? WIRE_OUTCOME_ACCEPTED
+         : status == KV_CAS_FAILED ? WIRE_OUTCOME_CAS_FAILED
+         : status == KV_NOT_FOUND ? WIRE_OUTCOME_NOT_FOUND
+         : WIRE_OUTCOME_FULL;
+}
+
+//  A write's reply carries its fencing token, (term, index) of the entry
+//  that carried it out (for a retry, the original's), and the key's version.
+static void
+s_write_result (wire_msg_t *reply, const kv_result_t *result)
+{
+    reply->term = result->term;
+    reply->client_resp.index = result->index;
+    reply->client_resp.version = result->version;
+}
+
 static void
 s_on_applied (void *arg, const replica_applied_t *applied)
 {
@@ -727,18 +746,11 @@ s_on_applied (void *arg, const replica_applied_t *applied)
     __typeof__ (self->pending [0]) *write = &self->pending [slot];
     wire_outcome_t outcome = WIRE_OUTCOME_NOT_LEADER;
     if (write->term == applied->term && applied->is_command)
-        outcome = applied->result.status == KV_OK ? WIRE_OUTCOME_ACCEPTED
-                : applied->result.status == KV_CAS_FAILED ? WIRE_OUTCOME_CAS_FAILED
-                : applied->result.status == KV_NOT_FOUND ? WIRE_OUTCOME_NOT_FOUND
-                : WIRE_OUTCOME_FULL;
+        outcome = s_outcome_of (applied->result.status);
     wire_msg_t *reply = s_client_reply (self, wire_peers_id (self->peers, write->client),
                                         write->incarnation, write->seq, outcome);
-    if (write->term == applied->term) {
-        //  The fencing token of the write: (term, index)
-        reply->term = applied->term;
-        reply->client_resp.index = applied->index;
-        reply->client_resp.version = applied->result.version;
-    }
+    if (write->term == applied->term && applied->is_command)
+        s_write_result (reply, &applied->result);
     s_reply (self, write->identity, reply);
     self->counters.client_requests_total++;
     s_drop_pending (self, slot);
@@ -1059,6 +1071,9 @@ s_answer_client (node_t *self, zmsg_t *request, const wire_msg_t *msg, int from,
     if (outcome == WIRE_OUTCOME_ACCEPTED && write) {
         kv_command_t command = { .request_id = req->request_id };
         snprintf (command.key, sizeof command.key, "%s", req->key);
+        //  The principal that asks: its last write is kept (kv.h), so a
+        //  retry of it takes effect once
+        snprintf (command.client, sizeof command.client, "%s", msg->from);
         if (req->op == WIRE_OP_PUT)
             command.op = KV_PUT;
         else
@@ -1070,6 +1085,17 @@ s_answer_client (node_t *self, zmsg_t *request, const wire_msg_t *msg, int from,
         if (req->value_size && req->value_size <= sizeof command.value) {
             memcpy (command.value, req->value, req->value_size);
             command.value_size = req->value_size;
+        }
+        kv_result_t done;
+        if (kv_recall (replica_kv (self->replica), &command, &done) == 0) {
+            //  A retry of a write already applied: its result, at once
+            //  (applied means committed, whoever leads now)
+            wire_msg_t *reply = s_client_reply (self, msg->from, msg->incarnation, msg->seq,
+                                                s_outcome_of (done.status));
+            s_write_result (reply, &done);
+            s_reply (self, zmsg_first (request), reply);
+            self->counters.client_requests_total++;
+            return;
         }
         uint8_t payload [KV_COMMAND_BYTES_MAX];
         int size = kv_command_check (&command, NULL) == 0

@@ -251,7 +251,7 @@ replica_apply (replica_t *self, uint64_t commit, replica_applied_fn *applied, vo
         if (entry->type == CORE_ENTRY_COMMAND
         &&  kv_command_decode (entry->data, entry->size, &done.command, NULL) == 0) {
             done.is_command = true;
-            rc = kv_apply (self->kv, index, &done.command, &done.result);
+            rc = kv_apply (self->kv, index, entry->term, &done.command, &done.result);
         }
         else
             //  A no-op, or a payload no node can decode: every node skips

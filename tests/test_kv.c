@@ -36,8 +36,8 @@ s_apply (kv_t *kv, uint64_t index, kv_op_t op, const char *key, uint64_t expecte
          const char *value)
 {
     kv_command_t cmd = s_cmd (op, key, expected, value);
-    kv_result_t result = { KV_FULL, 99 };
-    assert_int_equal (kv_apply (kv, index, &cmd, &result), 0);
+    kv_result_t result = { .status = KV_FULL, .version = 99 };
+    assert_int_equal (kv_apply (kv, index, 1, &cmd, &result), 0);
     assert_int_equal (kv_applied_index (kv), index);
     return result;
 }
@@ -136,7 +136,7 @@ test_put_get_overwrite (void **state)
     for (size_t i = 0; i < KV_VALUE_MAX; i++)
         cmd.value [i] = (uint8_t) i;
     kv_result_t result;
-    assert_int_equal (kv_apply (kv, 8, &cmd, &result), 0);
+    assert_int_equal (kv_apply (kv, 8, 1, &cmd, &result), 0);
     ASSERT_RESULT (result, KV_OK, 8);
     assert_int_equal (kv_get (kv, cmd.key, &value, &size, NULL), 0);
     assert_int_equal (size, KV_VALUE_MAX);
@@ -214,22 +214,22 @@ test_apply_rules (void **state)
 {
     (void) state;
     kv_t *kv = kv_new ();
-    kv_result_t result = { KV_OK, 77 };
+    kv_result_t result = { .status = KV_OK, .version = 77 };
     kv_command_t cmd = s_cmd (KV_PUT, "a", 0, "1");
-    assert_int_equal (kv_apply (kv, 0, &cmd, &result), -1);
+    assert_int_equal (kv_apply (kv, 0, 1, &cmd, &result), -1);
     assert_int_equal (result.version, 77);
-    assert_int_equal (kv_apply (kv, 4, &cmd, &result), 0);
-    assert_int_equal (kv_apply (kv, 4, &cmd, &result), -1);
-    assert_int_equal (kv_apply (kv, 3, &cmd, &result), -1);
+    assert_int_equal (kv_apply (kv, 4, 1, &cmd, &result), 0);
+    assert_int_equal (kv_apply (kv, 4, 1, &cmd, &result), -1);
+    assert_int_equal (kv_apply (kv, 3, 1, &cmd, &result), -1);
     kv_command_t bad = s_cmd (KV_PUT, "no spaces", 0, "1");
-    assert_int_equal (kv_apply (kv, 5, &bad, &result), -1);
+    assert_int_equal (kv_apply (kv, 5, 1, &bad, &result), -1);
     bad = s_cmd ((kv_op_t) 9, "a", 0, "1");
-    assert_int_equal (kv_apply (kv, 5, &bad, &result), -1);
+    assert_int_equal (kv_apply (kv, 5, 1, &bad, &result), -1);
     bad = s_cmd (KV_DEL_IF, "a", 0, NULL);
-    assert_int_equal (kv_apply (kv, 5, &bad, &result), -1);
+    assert_int_equal (kv_apply (kv, 5, 1, &bad, &result), -1);
     bad = s_cmd (KV_PUT, "a", 0, "1");
     bad.value_size = KV_VALUE_MAX + 1;
-    assert_int_equal (kv_apply (kv, 5, &bad, &result), -1);
+    assert_int_equal (kv_apply (kv, 5, 1, &bad, &result), -1);
     assert_int_equal (kv_applied_index (kv), 4);
     assert_int_equal (kv_count (kv), 1);
 
@@ -237,8 +237,8 @@ test_apply_rules (void **state)
     assert_int_equal (kv_advance (kv, 10), 0);
     assert_int_equal (kv_applied_index (kv), 10);
     assert_int_equal (kv_count (kv), 1);
-    assert_int_equal (kv_apply (kv, 10, &cmd, &result), -1);
-    assert_int_equal (kv_apply (kv, 11, &cmd, &result), 0);
+    assert_int_equal (kv_apply (kv, 10, 1, &cmd, &result), -1);
+    assert_int_equal (kv_apply (kv, 11, 1, &cmd, &result), 0);
     ASSERT_RESULT (result, KV_OK, 11);
 
     assert_string_equal (kv_status_name (KV_OK), "ok");
@@ -418,7 +418,7 @@ test_full_real_limit (void **state)
     for (uint64_t i = 0; i < KV_KEYS_MAX; i++) {
         snprintf (key, sizeof key, "h/%06u/beds", (unsigned) i);
         kv_command_t cmd = s_cmd (KV_PUT, key, 0, "7");
-        assert_int_equal (kv_apply (kv, i + 1, &cmd, &result), 0);
+        assert_int_equal (kv_apply (kv, i + 1, 1, &cmd, &result), 0);
         if (result.status != KV_OK)
             fail_msg ("put %s: %d", key, result.status);
     }
@@ -524,7 +524,12 @@ test_determinism (void **state)
         size_t limit = seed % 2 ? KV_KEYS_MAX : 15;
         kv_t *a = kv_new_limited (limit), *b = kv_new_limited (limit), *c = NULL;
         size_t counts [4] = { 0 };
+        size_t retries = 0;
         uint64_t index = 0;
+        //  Clients c0..c3 (and commands without one); a client's last write
+        //  is sometimes sent again, as a retry would be.
+        kv_command_t last [4];
+        bool has_last [4] = { false };
         for (int step = 0; step < 600; step++) {
             index += 1 + rng_below (&rng, 3);
             if (rng_below (&rng, 20) == 0) {
@@ -536,18 +541,57 @@ test_determinism (void **state)
             }
             //  Through the encoding, as a log entry would go.
             kv_command_t cmd = s_random_command (&rng, a), decoded;
+            uint32_t who = rng_below (&rng, 5);
+            bool retry = who < 4 && has_last [who] && rng_below (&rng, 4) == 0;
+            if (retry)
+                cmd = last [who];
+            else
+            if (who < 4) {
+                snprintf (cmd.client, sizeof cmd.client, "c%u", who);
+                cmd.request_id = seed << 32 | (uint64_t) step;
+                last [who] = cmd;
+                has_last [who] = true;
+            }
             uint8_t entry [KV_COMMAND_BYTES_MAX];
             int size = kv_command_encode (&cmd, entry, sizeof entry);
             assert_true (size > 0);
             assert_int_equal (kv_command_decode (entry, (size_t) size, &decoded, NULL), 0);
             kv_result_t ra, rb, rc;
-            assert_int_equal (kv_apply (a, index, &decoded, &ra), 0);
-            assert_int_equal (kv_apply (b, index, &decoded, &rb), 0);
+            size_t before_size;
+            uint8_t *before = retry ? s_snapshot (a, &before_size) : NULL;
+            uint64_t term = 1 + index / 100;
+            assert_int_equal (kv_apply (a, index, term, &decoded, &ra), 0);
+            assert_int_equal (kv_apply (b, index, term, &decoded, &rb), 0);
             ASSERT_RESULT (rb, ra.status, ra.version);
+            assert_int_equal (rb.index, ra.index);
+            assert_int_equal (rb.retry, ra.retry);
             if (c) {
-                assert_int_equal (kv_apply (c, index, &decoded, &rc), 0);
+                assert_int_equal (kv_apply (c, index, term, &decoded, &rc), 0);
                 ASSERT_RESULT (rc, ra.status, ra.version);
+                assert_int_equal (rc.index, ra.index);
             }
+            assert_int_equal (ra.retry, retry);
+            if (retry) {
+                //  A retry changes nothing but the applied index: the map
+                //  before it, advanced to index, has the same snapshot
+                //  bytes. It reports the original entry.
+                retries++;
+                assert_true (ra.index < index);
+                assert_int_equal (ra.term, 1 + ra.index / 100);
+                kv_t *was = kv_snapshot_read (before, before_size, NULL, 0);
+                assert_non_null (was);
+                assert_int_equal (kv_advance (was, index), 0);
+                size_t was_size, now_size;
+                uint8_t *was_bytes = s_snapshot (was, &was_size), *now_bytes = s_snapshot (a, &now_size);
+                assert_int_equal (was_size, now_size);
+                assert_memory_equal (was_bytes, now_bytes, now_size);
+                free (was_bytes);
+                free (now_bytes);
+                free (before);
+                kv_destroy (&was);
+                continue;
+            }
+            assert_int_equal (ra.index, index);
             counts [ra.status]++;
             //  The result's version is the key's version afterwards.
             uint64_t version = 0;
@@ -564,8 +608,10 @@ test_determinism (void **state)
             if (step % 50 == 0)
                 s_check_invariants (a);
         }
-        //  Every outcome occurred (FULL only under the small limit).
+        //  Every outcome occurred (FULL only under the small limit), and retries.
         assert_true (counts [KV_OK] > 0 && counts [KV_CAS_FAILED] > 0 && counts [KV_NOT_FOUND] > 0);
+        assert_true (retries > 10);
+        assert_int_equal (kv_sessions (a), 4);
         assert_true (limit == KV_KEYS_MAX || counts [KV_FULL] > 0);
         size_t size_a, size_b;
         uint8_t *snap_a = s_snapshot (a, &size_a), *snap_b = s_snapshot (b, &size_b);
@@ -584,6 +630,142 @@ test_determinism (void **state)
         kv_destroy (&b);
         kv_destroy (&c);
     }
+}
+
+//  Apply cmd at index (term 7) and return the result.
+static kv_result_t
+s_apply_cmd (kv_t *kv, uint64_t index, const kv_command_t *cmd)
+{
+    kv_result_t result;
+    assert_int_equal (kv_apply (kv, index, 7, cmd, &result), 0);
+    return result;
+}
+
+//  A retried write takes effect once: a cas that succeeded, sent again
+//  after an unknown outcome, answers ok with its version, not cas-failed,
+//  and a put sent again does not write again.
+static void
+test_retries_take_effect_once (void **state)
+{
+    (void) state;
+    kv_t *kv = kv_new ();
+    kv_command_t put = s_cmd (KV_PUT, "beds", 0, "12");
+    strcpy (put.client, "dispatch");
+    put.request_id = 41;
+    kv_result_t r = s_apply_cmd (kv, 1, &put);
+    assert_int_equal (r.status, KV_OK);
+    assert_int_equal (r.index, 1);
+    assert_false (r.retry);
+    kv_command_t cas = s_cmd (KV_CAS, "beds", 1, "11");
+    strcpy (cas.client, "dispatch");
+    cas.request_id = 42;
+    r = s_apply_cmd (kv, 2, &cas);
+    assert_int_equal (r.status, KV_OK);
+    assert_int_equal (r.version, 2);
+    //  The retry, at index 3: the original's result
+    r = s_apply_cmd (kv, 3, &cas);
+    assert_true (r.retry);
+    assert_int_equal (r.status, KV_OK);
+    assert_int_equal (r.version, 2);
+    assert_int_equal (r.index, 2);
+    assert_int_equal (r.term, 7);
+    uint64_t version;
+    assert_string_equal (s_get (kv, "beds", &version), "11");
+    assert_int_equal (version, 2);
+    assert_int_equal (kv_applied_index (kv), 3);
+    kv_result_t recalled;
+    assert_int_equal (kv_recall (kv, &cas, &recalled), 0);
+    assert_int_equal (recalled.index, 2);
+    assert_true (recalled.retry);
+
+    //  Only the client's last write is kept: the put is no longer recalled
+    //  and, sent again, writes again (the client library never does that)
+    assert_int_equal (kv_recall (kv, &put, &recalled), -1);
+    r = s_apply_cmd (kv, 4, &put);
+    assert_false (r.retry);
+    assert_int_equal (r.version, 4);
+
+    //  The same request_id with another command is not a retry
+    kv_command_t other = cas;
+    other.value [0] = '9';
+    assert_int_equal (kv_recall (kv, &cas, &recalled), -1);     //  The put is last now
+    r = s_apply_cmd (kv, 5, &other);
+    assert_false (r.retry);
+    assert_int_equal (r.status, KV_CAS_FAILED);                  //  Expected 1, is 4
+    other.request_id = 42;
+    r = s_apply_cmd (kv, 6, &other);
+    assert_true (r.retry);
+    other.value [0] = '8';
+    r = s_apply_cmd (kv, 7, &other);
+    assert_false (r.retry);
+
+    //  Another client with the same request_id, no client, request_id 0:
+    //  each runs
+    kv_command_t again = s_cmd (KV_PUT, "icu", 0, "3");
+    again.request_id = 42;
+    strcpy (again.client, "other");
+    r = s_apply_cmd (kv, 8, &again);
+    assert_false (r.retry);
+    r = s_apply_cmd (kv, 9, &again);
+    assert_true (r.retry);
+    again.client [0] = '\0';
+    r = s_apply_cmd (kv, 10, &again);
+    assert_false (r.retry);
+    r = s_apply_cmd (kv, 11, &again);
+    assert_false (r.retry);
+    assert_int_equal (r.version, 11);
+    strcpy (again.client, "zero");
+    again.request_id = 0;
+    r = s_apply_cmd (kv, 12, &again);
+    r = s_apply_cmd (kv, 13, &again);
+    assert_false (r.retry);
+    assert_int_equal (kv_sessions (kv), 2);                     //  dispatch, other
+    kv_destroy (&kv);
+}
+
+//  At most KV_SESSIONS_MAX clients: a new one takes the place of the one
+//  whose last write is oldest, the same on every node.
+static void
+test_sessions_are_bounded (void **state)
+{
+    (void) state;
+    kv_t *kv = kv_new ();
+    kv_command_t cmd = s_cmd (KV_PUT, "k", 0, "v");
+    uint64_t index = 0;
+    for (uint32_t i = 0; i <= KV_SESSIONS_MAX; i++) {
+        //  Client names out of their order of arrival
+        snprintf (cmd.client, sizeof cmd.client, "c%05u", (i * 7919u) % 100000u);
+        cmd.request_id = i + 1;
+        s_apply_cmd (kv, ++index, &cmd);
+        if (i == 5) {
+            //  c5's first client writes again: no longer the oldest
+            snprintf (cmd.client, sizeof cmd.client, "c%05u", 0u);
+            cmd.request_id = 99999;
+            s_apply_cmd (kv, ++index, &cmd);
+        }
+    }
+    assert_int_equal (kv_sessions (kv), KV_SESSIONS_MAX);
+    //  The oldest was the second client (c07919), not the first (rewritten)
+    snprintf (cmd.client, sizeof cmd.client, "c%05u", 7919u);
+    cmd.request_id = 2;
+    kv_result_t recalled;
+    assert_int_equal (kv_recall (kv, &cmd, &recalled), -1);
+    snprintf (cmd.client, sizeof cmd.client, "c%05u", 0u);
+    cmd.request_id = 99999;
+    assert_int_equal (kv_recall (kv, &cmd, &recalled), 0);
+    //  The snapshot keeps them all, sorted, and reads back the same
+    size_t size;
+    uint8_t *bytes = s_snapshot (kv, &size);
+    assert_true (size <= KV_SNAPSHOT_BYTES_MAX);
+    char err [256];
+    kv_t *copy = kv_snapshot_read (bytes, size, err, sizeof err);
+    assert_non_null (copy);
+    assert_int_equal (kv_sessions (copy), KV_SESSIONS_MAX);
+    assert_int_equal (kv_recall (copy, &cmd, &recalled), 0);
+    assert_int_equal (recalled.index, 7);
+    free (bytes);
+    kv_destroy (&copy);
+    kv_destroy (&kv);
 }
 
 //  --------------------------------------------------------------------------
@@ -606,11 +788,11 @@ test_snapshot_round_trip (void **state)
 {
     (void) state;
     char err [256];
-    //  Empty map: 0x83 0x00 0x01 0x01 0x00 0x02 0x90
+    //  Empty map: 0x84 0x00 0x02 0x01 0x00 0x02 0x90 0x03 0x90
     kv_t *kv = kv_new ();
     size_t size;
     uint8_t *bytes = s_snapshot (kv, &size);
-    const uint8_t empty [] = { 0x83, 0x00, 0x01, 0x01, 0x00, 0x02, 0x90 };
+    const uint8_t empty [] = { 0x84, 0x00, 0x02, 0x01, 0x00, 0x02, 0x90, 0x03, 0x90 };
     assert_int_equal (size, sizeof empty);
     assert_memory_equal (bytes, empty, sizeof empty);
     kv_t *copy = kv_snapshot_read (bytes, size, err, sizeof err);
@@ -624,10 +806,11 @@ test_snapshot_round_trip (void **state)
     kv = s_small_map ();
     bytes = s_snapshot (kv, &size);
     const uint8_t small [] = {
-        0x83, 0x00, 0x01, 0x01, 0x09, 0x02, 0x93,
+        0x84, 0x00, 0x02, 0x01, 0x09, 0x02, 0x93,
         0x93, 0xa6, 'a', '/', 'b', 'e', 'd', 's', 0x03, 0xc4, 0x02, '1', '2',
         0x93, 0xa5, 'b', '/', 'i', 'c', 'u', 0x02, 0xc4, 0x01, '4',
-        0x93, 0xa1, 'c', 0x05, 0xc4, 0x00
+        0x93, 0xa1, 'c', 0x05, 0xc4, 0x00,
+        0x03, 0x90
     };
     assert_int_equal (size, sizeof small);
     assert_memory_equal (bytes, small, sizeof small);
@@ -661,7 +844,7 @@ test_snapshot_round_trip (void **state)
         memset (cmd.value, i, cmd.value_size);
         index += i < 10 ? 1 : i < 20 ? 200 : i < 30 ? 70000 : 1ULL << 33;
         kv_result_t result;
-        assert_int_equal (kv_apply (kv, index, &cmd, &result), 0);
+        assert_int_equal (kv_apply (kv, index, 1, &cmd, &result), 0);
         assert_int_equal (result.status, KV_OK);
     }
     bytes = s_snapshot (kv, &size);
@@ -708,7 +891,7 @@ static void
 s_pack_snapshot (s_pack_t *p, uint64_t applied, const s_entry_spec_t *entries, size_t count)
 {
     s_pack_init (p);
-    msgpack_pack_map (&p->pk, 3);
+    msgpack_pack_map (&p->pk, 4);
     msgpack_pack_uint64 (&p->pk, 0);
     msgpack_pack_uint64 (&p->pk, KV_SNAPSHOT_FORMAT);
     msgpack_pack_uint64 (&p->pk, 1);
@@ -721,6 +904,8 @@ s_pack_snapshot (s_pack_t *p, uint64_t applied, const s_entry_spec_t *entries, s
         msgpack_pack_uint64 (&p->pk, entries [i].version);
         msgpack_pack_bin_with_body (&p->pk, entries [i].value, strlen (entries [i].value));
     }
+    msgpack_pack_uint64 (&p->pk, 3);
+    msgpack_pack_array (&p->pk, 0);            //  No sessions (test_sessions_in_snapshots)
 }
 
 static void
@@ -730,6 +915,79 @@ s_refused_entries (uint64_t applied, const s_entry_spec_t *entries, size_t count
     s_pack_t p;
     s_pack_snapshot (&p, applied, entries, count);
     s_refused_with ((const uint8_t *) p.buf.data, p.buf.size, why, needle);
+    msgpack_sbuffer_destroy (&p.buf);
+}
+
+//  A snapshot at applied 9, no keys, with sessions given as 7 integers
+//  (client "c<n>" from the first; status as is; may be out of range).
+static void
+s_pack_sessions (s_pack_t *p, const uint64_t (*sessions) [7], size_t count)
+{
+    s_pack_init (p);
+    msgpack_pack_map (&p->pk, 4);
+    msgpack_pack_uint64 (&p->pk, 0);
+    msgpack_pack_uint64 (&p->pk, KV_SNAPSHOT_FORMAT);
+    msgpack_pack_uint64 (&p->pk, 1);
+    msgpack_pack_uint64 (&p->pk, 9);
+    msgpack_pack_uint64 (&p->pk, 2);
+    msgpack_pack_array (&p->pk, 0);
+    msgpack_pack_uint64 (&p->pk, 3);
+    msgpack_pack_array (&p->pk, count);
+    for (size_t i = 0; i < count; i++) {
+        char client [16];
+        snprintf (client, sizeof client, "c%llu", (unsigned long long) sessions [i][0]);
+        msgpack_pack_array (&p->pk, 7);
+        s_pack_str (p, client);
+        for (int f = 1; f < 7; f++)
+            msgpack_pack_uint64 (&p->pk, sessions [i][f]);
+    }
+}
+
+static void
+test_sessions_in_snapshots (void **state)
+{
+    (void) state;
+    //  [client, request_id, hash, index, term, status, version]
+    const uint64_t good [2][7] = { { 1, 5, 0xfeed, 3, 2, KV_OK, 3 },
+                                   { 2, 6, 0, 9, 2, KV_CAS_FAILED, 0 } };
+    s_pack_t p;
+    s_pack_sessions (&p, good, 2);
+    char err [256];
+    kv_t *kv = kv_snapshot_read ((const uint8_t *) p.buf.data, p.buf.size, err, sizeof err);
+    assert_non_null (kv);
+    assert_int_equal (kv_sessions (kv), 2);
+    kv_destroy (&kv);
+    msgpack_sbuffer_destroy (&p.buf);
+    const struct { int at, field; uint64_t value; const char *needle; } bad [] = {
+        { 1, 0, 1, "does not sort" },               //  Same client twice
+        { 0, 0, 3, "does not sort" },               //  Unsorted
+        { 0, 1, 0, "request_id" },
+        { 0, 3, 0, "index" },
+        { 0, 3, 10, "index" },                      //  Beyond applied
+        { 0, 5, 4, "status" },
+        { 0, 6, 10, "version" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE (bad); i++) {
+        uint64_t sessions [2][7];
+        memcpy (sessions, good, sizeof sessions);
+        sessions [bad [i].at][bad [i].field] = bad [i].value;
+        s_pack_sessions (&p, (const uint64_t (*) [7]) sessions, 2);
+        s_refused_with ((const uint8_t *) p.buf.data, p.buf.size, bad [i].needle, bad [i].needle);
+        msgpack_sbuffer_destroy (&p.buf);
+    }
+    //  More than KV_SESSIONS_MAX
+    static uint64_t many [KV_SESSIONS_MAX + 1][7];
+    for (uint64_t i = 0; i <= KV_SESSIONS_MAX; i++) {
+        uint64_t session [7] = { 10000 + i, 1, 0, 1, 1, KV_OK, 1 };
+        memcpy (many [i], session, sizeof session);
+    }
+    s_pack_sessions (&p, (const uint64_t (*) [7]) many, KV_SESSIONS_MAX);
+    kv = kv_snapshot_read ((const uint8_t *) p.buf.data, p.buf.size, err, sizeof err);
+    assert_non_null (kv);
+    kv_destroy (&kv);
+    msgpack_sbuffer_destroy (&p.buf);
+    s_pack_sessions (&p, (const uint64_t (*) [7]) many, KV_SESSIONS_MAX + 1);
+    s_refused_with ((const uint8_t *) p.buf.data, p.buf.size, "too many sessions", "more than 1024");
     msgpack_sbuffer_destroy (&p.buf);
 }
 
@@ -810,8 +1068,8 @@ test_snapshot_rejects (void **state)
     //  Bad lengths and counts in the small snapshot (offsets in its layout:
     //  6 the entries array, 7 the first entry's array, 8 its key, 16 its value).
     const struct { size_t at; uint8_t byte; const char *why; } edits [] = {
-        { 0, 0x82, "map of 2" }, { 0, 0x84, "map of 4" }, { 0, 0x93, "array, not map" },
-        { 1, 0x01, "first key not 0" }, { 2, 0x02, "format 2" }, { 2, 0xa1, "format as str" },
+        { 0, 0x83, "map of 3" }, { 0, 0x85, "map of 5" }, { 0, 0x93, "array, not map" },
+        { 1, 0x01, "first key not 0" }, { 2, 0x01, "format 1 (before sessions)" }, { 2, 0x03, "format 3" }, { 2, 0xa1, "format as str" },
         { 3, 0x02, "second key not 1" }, { 4, 0xff, "negative applied" },
         { 5, 0x03, "third key not 2" }, { 6, 0x92, "entries array too short" },
         { 6, 0x94, "entries array too long" }, { 6, 0x80, "entries a map" },
@@ -826,32 +1084,52 @@ test_snapshot_rejects (void **state)
         bad [edits [i].at] = edits [i].byte;
         s_refused (bad, size, edits [i].why);
     }
+    //  ... and in its sessions pair, the last two bytes (key 3, empty array)
+    const struct { uint8_t key, array; const char *why; } tail [] = {
+        { 0x04, 0x90, "fourth key not 3" }, { 0x02, 0x90, "fourth key 2" },
+        { 0x03, 0x91, "sessions array too long" }, { 0x03, 0x80, "sessions a map" },
+        { 0x03, 0xc0, "sessions nil" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE (tail); i++) {
+        memcpy (bad, good, size);
+        bad [size - 2] = tail [i].key;
+        bad [size - 1] = tail [i].array;
+        s_refused (bad, size, tail [i].why);
+    }
+    //  The format-1 layout (three pairs, no sessions) is refused by name
+    memcpy (bad, good, size - 2);
+    bad [0] = 0x83;
+    bad [2] = 0x01;
+    s_refused_with (bad, size - 2, "format 1 layout", "map of 4 pairs");
 
     //  Non-canonical encodings of valid content: a small integer in a longer
     //  form, a short key or value with a longer length header.
-    const uint8_t uint8_applied [] = { 0x83, 0x00, 0x01, 0x01, 0xcc, 0x09, 0x02, 0x90 };
+    const uint8_t uint8_applied [] = { 0x84, 0x00, 0x02, 0x01, 0xcc, 0x09, 0x02, 0x90, 0x03, 0x90 };
     s_refused_with (uint8_applied, sizeof uint8_applied, "applied as uint8", "canonical");
-    const uint8_t int8_applied [] = { 0x83, 0x00, 0x01, 0x01, 0xd0, 0x09, 0x02, 0x90 };
+    const uint8_t int8_applied [] = { 0x84, 0x00, 0x02, 0x01, 0xd0, 0x09, 0x02, 0x90, 0x03, 0x90 };
     s_refused_with (int8_applied, sizeof int8_applied, "applied as int8", "canonical");
-    const uint8_t int16_applied [] = { 0x83, 0x00, 0x01, 0x01, 0xd1, 0x01, 0x00, 0x02, 0x90 };
+    const uint8_t int16_applied [] = { 0x84, 0x00, 0x02, 0x01, 0xd1, 0x01, 0x00, 0x02, 0x90, 0x03, 0x90 };
     s_refused_with (int16_applied, sizeof int16_applied, "applied 256 as int16", "canonical");
-    const uint8_t canonical_256 [] = { 0x83, 0x00, 0x01, 0x01, 0xcd, 0x01, 0x00, 0x02, 0x90 };
+    const uint8_t canonical_256 [] = { 0x84, 0x00, 0x02, 0x01, 0xcd, 0x01, 0x00, 0x02, 0x90, 0x03, 0x90 };
     copy = kv_snapshot_read (canonical_256, sizeof canonical_256, err, sizeof err);
     assert_non_null (copy);
     assert_int_equal (kv_applied_index (copy), 256);
     kv_destroy (&copy);
-    const uint8_t array16 [] = { 0x83, 0x00, 0x01, 0x01, 0x09, 0x02, 0xdc, 0x00, 0x00 };
+    const uint8_t array16 [] = { 0x84, 0x00, 0x02, 0x01, 0x09, 0x02, 0xdc, 0x00, 0x00, 0x03, 0x90 };
     s_refused_with (array16, sizeof array16, "empty array16", "canonical");
-    const uint8_t map16 [] = { 0xde, 0x00, 0x03, 0x00, 0x01, 0x01, 0x09, 0x02, 0x90 };
+    const uint8_t map16 [] = { 0xde, 0x00, 0x04, 0x00, 0x02, 0x01, 0x09, 0x02, 0x90, 0x03, 0x90 };
     s_refused (map16, sizeof map16, "map16 header");
-    const uint8_t str8_key [] = { 0x83, 0x00, 0x01, 0x01, 0x09, 0x02, 0x91,
-                                  0x93, 0xd9, 0x01, 'a', 0x01, 0xc4, 0x00 };
+    const uint8_t str8_key [] = { 0x84, 0x00, 0x02, 0x01, 0x09, 0x02, 0x91,
+                                  0x93, 0xd9, 0x01, 'a', 0x01, 0xc4, 0x00,
+                              0x03, 0x90 };
     s_refused_with (str8_key, sizeof str8_key, "key as str8", "canonical");
-    const uint8_t bin16_value [] = { 0x83, 0x00, 0x01, 0x01, 0x09, 0x02, 0x91,
-                                     0x93, 0xa1, 'a', 0x01, 0xc5, 0x00, 0x00 };
+    const uint8_t bin16_value [] = { 0x84, 0x00, 0x02, 0x01, 0x09, 0x02, 0x91,
+                                     0x93, 0xa1, 'a', 0x01, 0xc5, 0x00, 0x00,
+                              0x03, 0x90 };
     s_refused_with (bin16_value, sizeof bin16_value, "value as bin16", "canonical");
-    const uint8_t fine [] = { 0x83, 0x00, 0x01, 0x01, 0x09, 0x02, 0x91,
-                              0x93, 0xa1, 'a', 0x01, 0xc4, 0x00 };
+    const uint8_t fine [] = { 0x84, 0x00, 0x02, 0x01, 0x09, 0x02, 0x91,
+                              0x93, 0xa1, 'a', 0x01, 0xc4, 0x00,
+                              0x03, 0x90 };
     copy = kv_snapshot_read (fine, sizeof fine, err, sizeof err);
     assert_non_null (copy);
     kv_destroy (&copy);
@@ -859,14 +1137,14 @@ test_snapshot_rejects (void **state)
     //  More entries than KV_KEYS_MAX, all present in the input.
     size_t big_size = 10 + (size_t) (KV_KEYS_MAX + 1) * 6;
     uint8_t *big = calloc (1, big_size);
-    const uint8_t head [] = { 0x83, 0x00, 0x01, 0x01, 0xce, 0x00, 0x01, 0x86, 0xa1, 0x02,
+    const uint8_t head [] = { 0x84, 0x00, 0x02, 0x01, 0xce, 0x00, 0x01, 0x86, 0xa1, 0x02,
                               0xdd, 0x00, 0x01, 0x86, 0xa1 };
     memcpy (big, head, sizeof head);
     s_refused_with (big, big_size, "KV_KEYS_MAX + 1 entries", "more than 100000");
     free (big);
 
     //  A declared count far beyond the input allocates nothing (a bomb).
-    const uint8_t bomb [] = { 0x83, 0x00, 0x01, 0x01, 0x09, 0x02, 0xdd, 0xff, 0xff, 0xff, 0xff };
+    const uint8_t bomb [] = { 0x84, 0x00, 0x02, 0x01, 0x09, 0x02, 0xdd, 0xff, 0xff, 0xff, 0xff };
     s_refused (bomb, sizeof bomb, "array32 bomb");
 
     //  Any single-byte change is refused or re-encodes to exactly itself.
@@ -904,6 +1182,7 @@ s_round_trip (const kv_command_t *cmd, size_t expected_size)
     assert_int_equal (back.op, cmd->op);
     assert_int_equal (back.request_id, cmd->request_id);
     assert_string_equal (back.key, cmd->key);
+    assert_memory_equal (back.client, cmd->client, sizeof back.client);
     if (cmd->op == KV_CAS || cmd->op == KV_DEL_IF)
         assert_int_equal (back.expected_version, cmd->expected_version);
     else
@@ -945,13 +1224,20 @@ test_command_round_trip (void **state)
     s_round_trip (&cmd, 1 + 2 + 10 + 3);
     cmd = s_cmd (KV_DEL_IF, "a", UINT64_MAX, NULL);
     s_round_trip (&cmd, 1 + 2 + 4 + 3 + 10);
-    //  The largest command is exactly KV_COMMAND_BYTES_MAX.
+    //  The largest command is exactly KV_COMMAND_BYTES_MAX; without its
+    //  client (key 5, str8 of 32) 35 bytes less.
     cmd = s_cmd (KV_CAS, "", UINT64_MAX, NULL);
     cmd.request_id = UINT64_MAX;
     memset (cmd.key, 'Z', KV_KEY_MAX);
     cmd.value_size = KV_VALUE_MAX;
     memset (cmd.value, 0xc1, KV_VALUE_MAX);
+    s_round_trip (&cmd, KV_COMMAND_BYTES_MAX - 35);
+    memset (cmd.client, 'c', KV_CLIENT_MAX);
     s_round_trip (&cmd, KV_COMMAND_BYTES_MAX);
+    //  A client on every op, at the end of the map
+    cmd = s_cmd (KV_DEL, "a", 0, NULL);
+    strcpy (cmd.client, "dispatch-1");
+    s_round_trip (&cmd, 1 + 2 + 4 + 3 + (1 + 11));
     //  Every key character.
     cmd = s_cmd (KV_PUT, "ABCXYZabcxyz0189._/-", 0, "x");
     s_round_trip (&cmd, 1 + 2 + 4 + (2 + 20) + (1 + 3));
@@ -1147,9 +1433,9 @@ test_command_rejects (void **state)
     assert_int_equal (cmd.request_id, 5);
     assert_int_equal (cmd.expected_version, 7);
     //  The largest command in the longest encodings: map32, uint64s, str32,
-    //  bin32, 431 bytes (kv.h).
-    uint8_t longest [431], *at = longest;
-    const uint8_t map32 [] = { 0xdf, 0, 0, 0, 5 };
+    //  bin32, 469 bytes (kv.h).
+    uint8_t longest [469], *at = longest;
+    const uint8_t map32 [] = { 0xdf, 0, 0, 0, 6 };
     memcpy (at, map32, 5);
     at += 5;
     for (uint8_t key = 0; key <= 3; key++) {
@@ -1170,7 +1456,12 @@ test_command_rejects (void **state)
     at += 6;
     memset (at, 0xee, KV_VALUE_MAX);
     at += KV_VALUE_MAX;
-    assert_int_equal (at - longest, 431);
+    const uint8_t client32 [] = { 0x05, 0xdb, 0, 0, 0, KV_CLIENT_MAX };
+    memcpy (at, client32, 6);
+    at += 6;
+    memset (at, 'c', KV_CLIENT_MAX);
+    at += KV_CLIENT_MAX;
+    assert_int_equal (at - longest, 469);
     assert_int_equal (kv_command_decode (longest, sizeof longest, &cmd, &why), 0);
     assert_int_equal (cmd.op, KV_CAS);
     assert_int_equal (cmd.value_size, KV_VALUE_MAX);
@@ -1242,6 +1533,7 @@ test_command_rejects (void **state)
     memset (cmd.key, 'Z', KV_KEY_MAX);
     cmd.request_id = UINT64_MAX;
     cmd.value_size = KV_VALUE_MAX;
+    memset (cmd.client, 'c', KV_CLIENT_MAX);
     uint8_t bytes [KV_COMMAND_BYTES_MAX];
     int size = kv_command_encode (&cmd, bytes, sizeof bytes);
     assert_int_equal (size, KV_COMMAND_BYTES_MAX);
@@ -1262,6 +1554,9 @@ main (void)
         cmocka_unit_test (test_full_small_limit),
         cmocka_unit_test (test_full_real_limit),
         cmocka_unit_test (test_determinism),
+        cmocka_unit_test (test_retries_take_effect_once),
+        cmocka_unit_test (test_sessions_are_bounded),
+        cmocka_unit_test (test_sessions_in_snapshots),
         cmocka_unit_test (test_snapshot_round_trip),
         cmocka_unit_test (test_snapshot_rejects),
         cmocka_unit_test (test_command_round_trip),

@@ -3,7 +3,9 @@
     re-encodes (in its shortest form, so no longer than the input) to bytes
     that decode to the same command, and applies to a small map with the
     result the rules promise: the result's version is the key's version
-    afterwards, and the map's snapshot reads back to the same bytes.
+    afterwards; applied again, it is a retry (the first result, nothing
+    written) exactly when it names a client and a request id; and the
+    map's snapshot reads back to the same bytes.
 */
 #include "kv.h"
 #include "fuzz_common.h"
@@ -13,7 +15,7 @@ s_same (const kv_command_t *a, const kv_command_t *b)
 {
     return a->op == b->op && a->request_id == b->request_id && strcmp (a->key, b->key) == 0
         && a->expected_version == b->expected_version && a->value_size == b->value_size
-        && memcmp (a->value, b->value, a->value_size) == 0;
+        && memcmp (a->value, b->value, a->value_size) == 0 && strcmp (a->client, b->client) == 0;
 }
 
 int
@@ -42,12 +44,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         kv_command_t put = { .op = KV_PUT, .value_size = 1 };
         strcpy (put.key, keys [i]);
         kv_result_t result;
-        FUZZ_ASSERT (kv_apply (kv, (uint64_t) i + 1, &put, &result) == 0 && result.status == KV_OK);
+        FUZZ_ASSERT (kv_apply (kv, (uint64_t) i + 1, 1, &put, &result) == 0 && result.status == KV_OK);
     }
     uint64_t before = 0;
     bool existed = kv_get (kv, cmd.key, NULL, NULL, &before) == 0;
     kv_result_t result;
-    FUZZ_ASSERT (kv_apply (kv, 10, &cmd, &result) == 0);
+    FUZZ_ASSERT (kv_apply (kv, 10, 1, &cmd, &result) == 0);
     FUZZ_ASSERT (kv_applied_index (kv) == 10);
     uint64_t after = 0;
     kv_get (kv, cmd.key, NULL, NULL, &after);
@@ -70,6 +72,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             FUZZ_ASSERT (!"unknown status");
     }
     FUZZ_ASSERT (kv_count (kv) <= 3);
+    //  The same command again: a retry if it names a client and an id (the
+    //  first result, the key untouched), else carried out again.
+    kv_result_t again_result;
+    FUZZ_ASSERT (kv_apply (kv, 11, 2, &cmd, &again_result) == 0);
+    uint64_t later = 0;
+    kv_get (kv, cmd.key, NULL, NULL, &later);
+    if (cmd.client [0] && cmd.request_id) {
+        FUZZ_ASSERT (again_result.retry && again_result.index == 10 && again_result.term == 1
+                     && again_result.status == result.status
+                     && again_result.version == result.version && later == after);
+        FUZZ_ASSERT (kv_sessions (kv) == 1);
+    }
+    else
+        FUZZ_ASSERT (!again_result.retry && again_result.index == 11 && kv_sessions (kv) == 0);
     uint8_t snapshot [2048];
     size_t snapshot_size = kv_snapshot_size (kv);
     FUZZ_ASSERT (kv_snapshot_write (kv, snapshot, sizeof snapshot) == 0);

@@ -10,7 +10,9 @@ not-permitted on put (exit 2) but may read; bad arguments exit 2 before
 anything is sent; kill -9 of the leader, then a put succeeds against the
 new leader within a few seconds and every acknowledged write reads back
 (value and version); after the old leader restarts, every node's metrics
-show commit_index = applied_index, the same on all five."""
+show commit_index = applied_index, the same on all five. A write sent
+again with the same --request-id (a retry) is carried out once: the same
+cas answers ok with the first fencing token, not cas-failed."""
 import json
 import os
 import subprocess
@@ -155,6 +157,32 @@ def test_capacity(c):
     check(code == 0 and r["count"] == 42, "ls capacity/: %s" % r)
     print("ok  ls capacity/h2/: 40 keys in order (2 pages of 32 + 8), --limit 10: 10 and more")
 
+    # A retried write takes effect once: the same cas with the same
+    # --request-id, sent again (as after an unknown outcome), answers with
+    # the first outcome and fencing token instead of cas-failed, and the
+    # key keeps that version; a put retried writes no second version.
+    code, r1, _, err, _ = ctl("cas", "capacity/h1/ventilators", "0", "5", "--request-id", "424242")
+    check(code == 0 and r1["outcome"] == "ok" and r1["request_id"] == 424242,
+          "cas with --request-id: exit %d %s (%s)" % (code, r1, err))
+    acked["capacity/h1/ventilators"] = ("5", r1["version"])
+    code, r2, _, err, _ = ctl("cas", "capacity/h1/ventilators", "0", "5", "--request-id", "424242")
+    check(code == 0 and r2["outcome"] == "ok" and (r2["term"], r2["index"], r2["version"])
+          == (r1["term"], r1["index"], r1["version"]),
+          "the cas again with the same --request-id: exit %d %s, first %s (%s)" % (code, r2, r1, err))
+    code, r3, _, err, _ = ctl("cas", "capacity/h1/ventilators", "0", "5")
+    check(code == 1 and r3["outcome"] == "cas-failed" and r3["version"] == r1["version"],
+          "the cas again with a new id: exit %d %s" % (code, r3))
+    code, p1, _, err, _ = ctl("put", "capacity/h1/oxygen", "7", "--request-id", "99")
+    code2, p2, _, err2, _ = ctl("put", "capacity/h1/oxygen", "7", "--request-id", "99")
+    check(code == 0 and code2 == 0 and p1["index"] == p2["index"] and p1["version"] == p2["version"],
+          "put twice with one --request-id: %s then %s (%s %s)" % (p1, p2, err, err2))
+    acked["capacity/h1/oxygen"] = ("7", p1["version"])
+    code, g, _, err, _ = ctl("get", "capacity/h1/oxygen")
+    check(code == 0 and g["version"] == p1["version"], "get after the put retried: %s" % g)
+    print("ok  retries: cas with --request-id 424242 twice -> one write (term %d index %d), a new "
+          "id -> cas-failed; put twice with one id -> one version %d"
+          % (r1["term"], r1["index"], p1["version"]))
+
     # A get sent to a follower first: not-leader, followed to the leader.
     # (Should leadership move to that very follower meanwhile, as it may on
     # a starved machine, it answers at once: then ask another.)
@@ -199,6 +227,9 @@ def test_capacity(c):
     bad(["get"] + base[:4] + ["--key", os.path.join(d, "reader.secret"), "k"],
         "is not clients/ops/public_key", "another client's key")
     bad(["get"] + base + ["k", "--via", "n9"], "not a member", "--via a non-member")
+    bad(["put"] + base + ["k", "v", "--request-id", "0"], "--request-id must be", "--request-id 0")
+    bad(["put"] + base + ["k", "v", "--request-id", "x1"], "--request-id must be", "--request-id x1")
+    bad(["get"] + base + ["k", "--request-id", "5"], "only writes do", "get --request-id")
     print("ok  bad arguments: exit 2 with the reason")
     values_before = dict(acked)
 
