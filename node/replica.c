@@ -248,15 +248,22 @@ replica_apply (replica_t *self, uint64_t commit, replica_applied_fn *applied, vo
                                (unsigned long long) index);
         replica_applied_t done = { .index = index, .term = entry->term };
         int rc;
-        if (entry->type == CORE_ENTRY_COMMAND
-        &&  kv_command_decode (entry->data, entry->size, &done.command, NULL) == 0) {
+        const char *why;
+        if (entry->type == CORE_ENTRY_COMMAND) {
+            //  A command we cannot read was written by a build that knows
+            //  more (a leader encodes every command it appends): skipping
+            //  it would leave our map different from the others', so stop
+            //  and say so rather than serve a wrong map.
+            if (kv_command_decode (entry->data, entry->size, &done.command, &why) != 0)
+                return errmsg_set (err, err_size, "committed entry %llu is a command this build "
+                                   "cannot read (%s): written by a newer build? upgrade this "
+                                   "member (docs/OPERATIONS.md, upgrades)",
+                                   (unsigned long long) index, why);
             done.is_command = true;
             rc = kv_apply (self->kv, index, entry->term, &done.command, &done.result);
         }
         else
-            //  A no-op, or a payload no node can decode: every node skips
-            //  it the same way (the decoder is pure), so the maps agree.
-            rc = kv_advance (self->kv, index);
+            rc = kv_advance (self->kv, index);      //  A no-op
         if (rc)
             return errmsg_set (err, err_size, "cannot apply entry %llu (out of memory?)",
                                (unsigned long long) index);
