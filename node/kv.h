@@ -201,8 +201,8 @@ int kv_recall (const kv_t *self, const kv_command_t *cmd, kv_result_t *result);
 size_t kv_sessions (const kv_t *self);
 
 //  Record that log entry index (> kv_applied_index) was applied without a
-//  kv command (a no-op, a configuration change, a payload that failed
-//  kv_command_decode), so that the snapshot's applied index is the node's.
+//  kv command (a no-op, a configuration change), so that the snapshot's
+//  applied index is the node's.
 //  Returns 0, or -1 if index does not advance.
 int kv_advance (kv_t *self, uint64_t index);
 

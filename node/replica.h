@@ -53,7 +53,7 @@ typedef struct {
 typedef struct {
     uint64_t index;
     uint64_t term;
-    bool is_command;                //  A kv command (else a no-op or undecodable)
+    bool is_command;                //  A kv command (else a no-op)
     kv_command_t command;
     kv_result_t result;
 } replica_applied_t;
@@ -83,7 +83,9 @@ int replica_write (replica_t *self, const core_update_t *update, char *err, size
 int replica_sync (replica_t *self, char *err, size_t err_size);
 
 //  Apply the entries through commit that the log holds and are not yet
-//  applied, in order, calling applied for each. Returns 0, or -1 with err.
+//  applied, in order, calling applied for each. Returns 0, or -1 with err
+//  (out of memory, or a command entry this build cannot read: the node
+//  must stop rather than skip it).
 int replica_apply (replica_t *self, uint64_t commit, replica_applied_fn *applied, void *arg,
                    char *err, size_t err_size);
 
