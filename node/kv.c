@@ -471,14 +471,17 @@ s_compare (const char *a, size_t a_size, const char *b, size_t b_size)
 
 //  Binary search: true if key is present, with *pos its slot; otherwise
 //  *pos is the slot it would take (the first key after it).
+//  The search both sorted arrays use (keys, sessions): compare (self, i,
+//  target) orders element i against target like memcmp.
+typedef int (s_order_fn) (const kv_t *self, size_t i, const void *target);
+
 static bool
-s_find (const kv_t *self, const char *key, size_t key_size, size_t *pos)
+s_search (const kv_t *self, size_t count, s_order_fn *compare, const void *target, size_t *pos)
 {
-    size_t low = 0, high = self->count;
+    size_t low = 0, high = count;
     while (low < high) {
         size_t mid = low + (high - low) / 2;
-        const s_entry_t *entry = self->entries [mid];
-        int rc = s_compare (s_key (entry), entry->key_size, key, key_size);
+        int rc = compare (self, mid, target);
         if (rc == 0) {
             *pos = mid;
             return true;
@@ -490,6 +493,26 @@ s_find (const kv_t *self, const char *key, size_t key_size, size_t *pos)
     }
     *pos = low;
     return false;
+}
+
+typedef struct {
+    const char *key;
+    size_t size;
+} s_key_t;
+
+static int
+s_order_entry (const kv_t *self, size_t i, const void *target)
+{
+    const s_entry_t *entry = self->entries [i];
+    const s_key_t *key = (const s_key_t *) target;
+    return s_compare (s_key (entry), entry->key_size, key->key, key->size);
+}
+
+static bool
+s_find (const kv_t *self, const char *key, size_t key_size, size_t *pos)
+{
+    s_key_t target = { key, key_size };
+    return s_search (self, self->count, s_order_entry, &target, pos);
 }
 
 //  A new entry, or NULL if memory runs out.
@@ -648,24 +671,16 @@ s_command_hash (const kv_command_t *cmd)
 
 //  Binary search by client: true if present, with *pos its slot; else
 //  *pos is where it would go.
+static int
+s_order_session (const kv_t *self, size_t i, const void *target)
+{
+    return strcmp (self->sessions [i].client, (const char *) target);
+}
+
 static bool
 s_session_find (const kv_t *self, const char *client, size_t *pos)
 {
-    size_t low = 0, high = self->session_count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        int rc = strcmp (self->sessions [mid].client, client);
-        if (rc == 0) {
-            *pos = mid;
-            return true;
-        }
-        if (rc < 0)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    *pos = low;
-    return false;
+    return s_search (self, self->session_count, s_order_session, client, pos);
 }
 
 //  Room for one more session (or for needed in all), so that recording one
