@@ -43,7 +43,7 @@ replay_check (const replay_t *self, uint64_t incarnation, uint64_t seq)
     if (incarnation > self->incarnation || seq > self->top)
         return REPLAY_OK;
     if (self->top - seq >= REPLAY_WINDOW_SEQS)
-        return REPLAY_DUPLICATE;            //  Too old to tell: refuse
+        return REPLAY_TOO_OLD;              //  Too old to tell: refuse
     return s_bit (self, seq) ? REPLAY_DUPLICATE : REPLAY_OK;
 }
 

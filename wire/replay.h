@@ -11,7 +11,13 @@
       incarnation  > current          accepted; the window restarts there
       seq          > highest          accepted; the window slides forward
       seq within the window, unseen   accepted
-      seq seen, or below the window   replay
+      seq seen (within the window)    duplicate: only a replay re-sends a
+                                      message we took (each is sent once)
+      seq below the window            too old: a replay, or a genuine
+                                      message delivered after more than
+                                      the window of newer ones (a TCP
+                                      connection that came back later than
+                                      the sender's other one, after a cut)
 
     Checking and recording are separate, so that a message changes the
     state only once every other check on it has passed. Pure; no allocation.
@@ -26,7 +32,8 @@
 
 typedef enum {
     REPLAY_OK = 0,
-    REPLAY_DUPLICATE,           //  Seen already, or below the window
+    REPLAY_DUPLICATE,           //  Seen already (within the window)
+    REPLAY_TOO_OLD,             //  Below the window: too old to tell
     REPLAY_STALE                //  From an older incarnation
 } replay_result_t;
 

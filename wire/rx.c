@@ -44,7 +44,8 @@ static const char *s_reason_names [WIRE_REJECT_COUNT] = {
     [WIRE_REJECT_REPLAY]              = "replay",
     [WIRE_REJECT_STALE_INCARNATION]   = "stale-incarnation",
     [WIRE_REJECT_UNSUPPORTED_VERSION] = "unsupported-version",
-    [WIRE_REJECT_NOT_PERMITTED]       = "not-permitted"
+    [WIRE_REJECT_NOT_PERMITTED]       = "not-permitted",
+    [WIRE_REJECT_TOO_OLD]             = "too-old"
 };
 
 static void
@@ -192,8 +193,12 @@ s_accept (wire_rx_t *self, const wire_bytes_t *frames, size_t count, uint64_t no
     replay_result_t fresh = replay_check (window, out->incarnation, out->seq);
     if (fresh == REPLAY_STALE)
         return S_REJECT (WIRE_REJECT_STALE_INCARNATION, head.from, "older incarnation");
+    if (fresh == REPLAY_TOO_OLD)
+        return S_REJECT (WIRE_REJECT_TOO_OLD, head.from, "sequence number below the replay window "
+                         "(delivered after more than 1024 newer messages of its sender, or replayed)");
     if (fresh != REPLAY_OK)
-        return S_REJECT (WIRE_REJECT_REPLAY, head.from, "sequence number already seen or too old");
+        return S_REJECT (WIRE_REJECT_REPLAY, head.from, "sequence number already seen (a replayed "
+                         "message)");
     replay_record (window, out->incarnation, out->seq);
     self->accepted++;
     return 0;

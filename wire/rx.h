@@ -65,6 +65,8 @@ typedef enum {
     WIRE_REJECT_STALE_INCARNATION,
     WIRE_REJECT_UNSUPPORTED_VERSION,
     WIRE_REJECT_NOT_PERMITTED,          //  A type its sender may not send
+    WIRE_REJECT_TOO_OLD,                //  Below the replay window: a late message,
+                                        //  or a replay of an old one (replay.h)
     WIRE_REJECT_COUNT
 } wire_reject_t;
 

@@ -33,7 +33,8 @@
       replayed        genuine heartbeats of other members, which a target
                       that follows has accepted on its SUB, re-sent
                       verbatim: the frames a PUB sends are the three a
-                      ROUTER receives after the identity          replay / stale-incarnation (11)
+                      ROUTER receives after the identity          replay / too-old /
+                                                                  stale-incarnation (11, 12)
       reflected       the target's own heartbeats or beacons sent back to
                       it: a sender that is the receiver itself    unknown-sender (5)
       garbage-body    a valid head of another member with a random body,
@@ -121,7 +122,7 @@ static const struct {
     [BA_FORGED]         = { "forged",         "\"bad-signature\"" },
     [BA_UNKNOWN_SENDER] = { "unknown-sender", "\"unknown-sender\"" },
     [BA_CROSS_CLUSTER]  = { "cross-cluster",  "\"wrong-cluster\"" },
-    [BA_REPLAYED]       = { "replayed",       "\"replay\",\"stale-incarnation\"" },
+    [BA_REPLAYED]       = { "replayed",       "\"replay\",\"too-old\",\"stale-incarnation\"" },
     [BA_REFLECTED]      = { "reflected",      "\"unknown-sender\"" },
     [BA_GARBAGE_BODY]   = { "garbage-body",   "\"bad-signature\"" },
     [BA_MALFORMED]      = { "malformed",      "\"malformed\",\"oversize\"" }

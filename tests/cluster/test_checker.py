@@ -39,7 +39,7 @@ LEASE = 235.0
 RUN_MS = 10000.0
 OFFSET = {"n1": 0.0, "n2": 10.0, "n3": 15.0, "n4": 20.0, "n5": 25.0}
 CATS = {"forged": ["bad-signature"], "unknown-sender": ["unknown-sender"],
-        "cross-cluster": ["wrong-cluster"], "replayed": ["replay", "stale-incarnation"],
+        "cross-cluster": ["wrong-cluster"], "replayed": ["replay", "too-old", "stale-incarnation"],
         "malformed": ["malformed", "oversize"]}
 LOGP = "I: (meshnode) 26-11-27 03:15:%02d %s: "
 
@@ -221,8 +221,8 @@ def t_clean(c):
     eq(r["double_votes"], [], "double_votes")
     eq(r["term_regressions"], [], "term_regressions")
     t = r["bad_actor"]["total"]
-    eq(t, {"sent": 100, "rejected": 100, "accepted_or_lost": 0, "extra_rejections": 0},
-       "bad_actor total")
+    eq(t, {"sent": 100, "rejected": 100, "accepted_or_lost": 0, "extra_rejections": 0,
+           "late_genuine": 0}, "bad_actor total")
     le = r["bad_actor"]["leadership_effect"]
     eq([(x["fault_id"], x["applicable"], x["changed"], x["before"], x["after"]) for x in le],
        [(2, True, False, ["n1", 3], ["n1", 3])], "leadership_effect")
@@ -379,6 +379,23 @@ def t_badactor_extra_rejection_is_a_note(c):
     expect_only(r)
     eq(r["bad_actor"]["total"]["extra_rejections"], 1, "extra_rejections")
     assert any("beyond what was sent" in n for n in r["notes"]), r["notes"]
+
+
+def t_badactor_late_genuine_is_not_extra(c):
+    # Genuine messages delivered late (too-old) in the burst's window are
+    # counted apart; a surplus of exact replays is still an extra rejection.
+    h = base()
+    h.bursts[0]["rejected_delta"]["n1"]["too-old"] = 21
+    r = c.run(h)
+    expect_only(r)
+    t = r["bad_actor"]["total"]
+    eq((t["extra_rejections"], t["late_genuine"]), (0, 21), "too-old surplus")
+    h = base()
+    h.bursts[0]["rejected_delta"]["n1"]["too-old"] = 3
+    h.bursts[0]["rejected_delta"]["n1"]["replay"] = 12
+    r = c.run(h)
+    t = r["bad_actor"]["total"]
+    eq((t["extra_rejections"], t["late_genuine"]), (2, 3), "replay surplus beyond too-old")
 
 
 def t_badactor_extra_does_not_mask_accepted(c):
@@ -571,7 +588,7 @@ def perf(c):
     assert dt < 120, "too slow: %.1f s" % dt
 
 
-CASES = [t_clean, t_two_leaders_one_term, t_lease_overlap, t_leases_touch,
+CASES = [t_badactor_late_genuine_is_not_extra, t_clean, t_two_leaders_one_term, t_lease_overlap, t_leases_touch,
          t_double_vote_log_across_restart, t_double_vote_samples, t_term_regression_samples,
          t_term_regression_log, t_rejoin_raises_term, t_rejoin_after_check_quorum_is_reported_apart,
          t_rejoin_stale_leader_claim_is_not_a_change,

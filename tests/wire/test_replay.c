@@ -30,9 +30,9 @@ test_rules (void **state)
     //  Oldest still inside the window vs just below it
     replay_record (&w, 1, 1 + REPLAY_WINDOW_SEQS);
     assert_int_equal (replay_check (&w, 1, 2), REPLAY_OK);       //  top - 2 = 1023 < 1024
-    assert_int_equal (replay_check (&w, 1, 1), REPLAY_DUPLICATE);
+    assert_int_equal (replay_check (&w, 1, 1), REPLAY_TOO_OLD);
     replay_record (&w, 1, 2 + REPLAY_WINDOW_SEQS);
-    assert_int_equal (replay_check (&w, 1, 2), REPLAY_DUPLICATE);  //  Now below
+    assert_int_equal (replay_check (&w, 1, 2), REPLAY_TOO_OLD);    //  Now below
     //  Sliding to 1030 skips 1027..1029 and clears their bits; 1029 shares
     //  its bit with seq 5, which was set
     replay_record (&w, 1, 6 + REPLAY_WINDOW_SEQS);
@@ -41,6 +41,7 @@ test_rules (void **state)
     //  A jump of more than a window clears everything
     replay_record (&w, 1, 10 * REPLAY_WINDOW_SEQS);
     assert_int_equal (replay_check (&w, 1, 10 * REPLAY_WINDOW_SEQS - 1), REPLAY_OK);
+    assert_int_equal (replay_check (&w, 1, 9 * REPLAY_WINDOW_SEQS), REPLAY_TOO_OLD);
     //  Incarnations
     assert_int_equal (replay_check (&w, 0, 99999), REPLAY_STALE);
     assert_int_equal (replay_check (&w, 2, 1), REPLAY_OK);
