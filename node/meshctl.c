@@ -31,6 +31,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "client.h"
 #include "cluster.h"
+#include "number.h"
 #include "core.h"
 #include "envelope.h"
 #include "keys.h"
@@ -164,20 +165,6 @@ s_keygen (int argc, char *argv [])
 
 //  --------------------------------------------------------------------------
 //  cluster-init
-
-static int
-s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value)
-{
-    char *end;
-    errno = 0;
-    if (!*text || *text == '-' || *text == '+')
-        return -1;
-    unsigned long long n = strtoull (text, &end, 10);
-    if (errno || *end || n < min || n > max)
-        return -1;
-    *value = n;
-    return 0;
-}
 
 //  A new key pair: the secret key into path (0600), its public key into
 //  public_key. Returns 0, or EXIT_USAGE after printing why.
@@ -313,17 +300,17 @@ s_cluster_init (int argc, char *argv [])
     while ((option = getopt_long (argc, argv, ":", longopts, NULL)) != -1) {
         switch (option) {
             case 'n':
-                if (s_parse_uint (optarg, 1, CORE_MEMBERS_MAX, &nodes))
+                if (number_parse_uint (optarg, 1, CORE_MEMBERS_MAX, &nodes))
                     return s_usage_error ("--nodes must be 1..64, not '%s'", optarg);
                 break;
             case 'p':
-                if (s_parse_uint (optarg, 1024, 60000, &base))
+                if (number_parse_uint (optarg, 1024, 60000, &base))
                     return s_usage_error ("--base-port must be 1024..60000, not '%s'", optarg);
                 break;
             case 'w': weights = optarg; break;
             case 'i': cluster_id = optarg; break;
             case 'C':
-                if (s_parse_uint (optarg, 0, CLUSTER_CLIENTS_MAX, &clients))
+                if (number_parse_uint (optarg, 0, CLUSTER_CLIENTS_MAX, &clients))
                     return s_usage_error ("--clients must be 0..64, not '%s'", optarg);
                 break;
             case 'H': hosts = optarg; break;
@@ -381,7 +368,7 @@ s_cluster_init (int argc, char *argv [])
             }
             memcpy (item, w, len);
             item [len] = 0;
-            if (s_parse_uint (item, 0, QUORUM_WEIGHT_MAX, &value)) {
+            if (number_parse_uint (item, 0, QUORUM_WEIGHT_MAX, &value)) {
                 cluster_destroy (&cluster);
                 return s_usage_error ("--weights: '%s' is not a weight in 0..1000", item);
             }
@@ -526,7 +513,7 @@ s_watch_options (int argc, char *argv [], bool allow_json, bool allow_timeout, s
             case 't':
                 if (!allow_timeout)
                     return s_usage_error ("%s takes no --timeout-ms", argv [0]);
-                if (s_parse_uint (optarg, 1, 3600000, &o->timeout_ms))
+                if (number_parse_uint (optarg, 1, 3600000, &o->timeout_ms))
                     return s_usage_error ("--timeout-ms must be 1..3600000, not '%s'", optarg);
                 break;
             case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
@@ -836,7 +823,7 @@ s_transfer_options (int argc, char *argv [], s_transfer_options_t *o)
             case 'a': o->as = optarg; break;
             case 'k': o->key_path = optarg; break;
             case 't':
-                if (s_parse_uint (optarg, 1, 3600000, &o->timeout_ms))
+                if (number_parse_uint (optarg, 1, 3600000, &o->timeout_ms))
                     return s_usage_error ("--timeout-ms must be 1..3600000, not '%s'", optarg);
                 break;
             case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
@@ -1208,27 +1195,27 @@ s_data_options (int argc, char *argv [], s_data_options_t *o)
             case 'v': o->via = optarg; break;
             case 'j': o->json = true; break;
             case 't':
-                if (s_parse_uint (optarg, 1, CLIENT_TIMEOUT_MS_MAX, &o->timeout_ms))
+                if (number_parse_uint (optarg, 1, CLIENT_TIMEOUT_MS_MAX, &o->timeout_ms))
                     return s_usage_error ("--timeout-ms must be 1..3600000, not '%s'", optarg);
                 break;
             case 'e':
                 if (!is_del)
                     return s_usage_error ("%s takes no --expected", o->command);
-                if (s_parse_uint (optarg, 1, UINT64_MAX, &o->expected))
+                if (number_parse_uint (optarg, 1, UINT64_MAX, &o->expected))
                     return s_usage_error ("--expected must be a version >= 1, not '%s'", optarg);
                 o->has_expected = true;
                 break;
             case 'r':
                 if (is_ls || streq (o->command, "get"))
                     return s_usage_error ("%s takes no --request-id (only writes do)", o->command);
-                if (s_parse_uint (optarg, 1, UINT64_MAX, &o->request_id))
+                if (number_parse_uint (optarg, 1, UINT64_MAX, &o->request_id))
                     return s_usage_error ("--request-id must be 1..18446744073709551615, not '%s'",
                                           optarg);
                 break;
             case 'l':
                 if (!is_ls)
                     return s_usage_error ("%s takes no --limit", o->command);
-                if (s_parse_uint (optarg, 1, KV_KEYS_MAX, &o->limit))
+                if (number_parse_uint (optarg, 1, KV_KEYS_MAX, &o->limit))
                     return s_usage_error ("--limit must be 1..100000, not '%s'", optarg);
                 break;
             case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
@@ -1534,7 +1521,7 @@ s_data (int argc, char *argv [])
     bool has_expected = is_cas || (is_del && o.has_expected);
     if (s_check_key (key, false))
         return EXIT_USAGE;
-    if (is_cas && s_parse_uint (o.argv [1], 0, UINT64_MAX, &expected))
+    if (is_cas && number_parse_uint (o.argv [1], 0, UINT64_MAX, &expected))
         return s_usage_error ("EXPECTED_VERSION must be a version (0: the key must not exist), "
                               "not '%s'", o.argv [1]);
     if (value && strlen (value) > CLIENT_VALUE_MAX) {

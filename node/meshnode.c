@@ -10,7 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "node.h"
 #include "core.h"
-#include <errno.h>
+#include "number.h"
 #include <stdlib.h>
 #include <czmq.h>
 #include <getopt.h>
@@ -67,10 +67,8 @@ main (int argc, char *argv [])
             case 'd': options.data_dir = optarg; break;
             case 'm': options.metrics = optarg; break;
             case 'C': {
-                char *end;
-                errno = 0;
-                unsigned long long n = strtoull (optarg, &end, 10);
-                if (errno || *end || *optarg == '-' || n < 10 || n > CORE_LOG_WINDOW - 4096) {
+                uint64_t n;
+                if (number_parse_uint (optarg, 10, CORE_LOG_WINDOW - 4096, &n)) {
                     fprintf (stderr, "meshnode: --compact-every must be 10..%d, not '%s'\n",
                              CORE_LOG_WINDOW - 4096, optarg);
                     return 2;

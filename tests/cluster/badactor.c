@@ -72,6 +72,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include "cluster.h"
+#include "number.h"
 #include "envelope.h"
 #include "keys.h"
 #include "msg.h"
@@ -175,20 +176,6 @@ s_usage_error (const char *format, const char *arg)
     return BA_EXIT_USAGE;
 }
 
-static int
-s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value)
-{
-    char *end;
-    errno = 0;
-    if (!*text || *text == '-' || *text == '+')
-        return -1;
-    unsigned long long n = strtoull (text, &end, 10);
-    if (errno || *end || n < min || n > max)
-        return -1;
-    *value = n;
-    return 0;
-}
-
 //  A valid id that is neither a member's nor a client's: base, else
 //  base-2, base-3, ...
 static void
@@ -236,11 +223,11 @@ s_options (int argc, char *argv [], s_attack_t *a, const char **targets, size_t 
                 targets [(*target_count)++] = optarg;
                 break;
             case 'n':
-                if (s_parse_uint (optarg, 1, BA_COUNT_MAX, &a->count))
+                if (number_parse_uint (optarg, 1, BA_COUNT_MAX, &a->count))
                     return s_usage_error ("--count must be 1..1000, not '%s'", optarg);
                 break;
             case 'm':
-                if (s_parse_uint (optarg, 1, BA_CAPTURE_MS_MAX, &a->capture_ms))
+                if (number_parse_uint (optarg, 1, BA_CAPTURE_MS_MAX, &a->capture_ms))
                     return s_usage_error ("--capture-ms must be 1..60000, not '%s'", optarg);
                 break;
             case ':': return s_usage_error ("%s needs a value", argv [optind - 1]);
