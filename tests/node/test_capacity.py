@@ -229,6 +229,7 @@ def test_capacity(c):
     bad(["get"] + base + ["k", "--via", "n9"], "not a member", "--via a non-member")
     bad(["put"] + base + ["k", "v", "--request-id", "0"], "--request-id must be", "--request-id 0")
     bad(["put"] + base + ["k", "v", "--request-id", "x1"], "--request-id must be", "--request-id x1")
+    bad(["put"] + base + ["k", "v", "--request-id", " -5"], "--request-id must be", "--request-id ' -5'")
     bad(["get"] + base + ["k", "--request-id", "5"], "only writes do", "get --request-id")
     print("ok  bad arguments: exit 2 with the reason")
     values_before = dict(acked)
