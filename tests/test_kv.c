@@ -1485,6 +1485,38 @@ test_command_rejects (void **state)
         s_command_refused ((const uint8_t *) p.buf.data, p.buf.size, bad_keys [i]);
         msgpack_sbuffer_destroy (&p.buf);
     }
+    //  Clients: the member-id alphabet (no '/'), 1..32 characters, a str
+    char long_client [KV_CLIENT_MAX + 2];
+    memset (long_client, 'c', KV_CLIENT_MAX + 1);
+    long_client [KV_CLIENT_MAX + 1] = '\0';
+    const char *bad_clients [] = { "", "a b", "a/b", "a:b", "caf\xc3\xa9", long_client };
+    for (size_t i = 0; i < ARRAY_SIZE (bad_clients); i++) {
+        s_pack_init (&p);
+        msgpack_pack_map (&p.pk, 4);
+        msgpack_pack_uint64 (&p.pk, 0);
+        msgpack_pack_uint64 (&p.pk, KV_DEL);
+        msgpack_pack_uint64 (&p.pk, 1);
+        msgpack_pack_uint64 (&p.pk, 1);
+        msgpack_pack_uint64 (&p.pk, 2);
+        s_pack_str (&p, "a");
+        msgpack_pack_uint64 (&p.pk, 5);
+        s_pack_str (&p, bad_clients [i]);
+        s_command_refused ((const uint8_t *) p.buf.data, p.buf.size, bad_clients [i]);
+        msgpack_sbuffer_destroy (&p.buf);
+        kv_command_t bad = s_cmd (KV_DEL, "a", 0, NULL);
+        snprintf (bad.client, sizeof bad.client, "%s", bad_clients [i]);
+        if (*bad_clients [i] && strlen (bad_clients [i]) <= KV_CLIENT_MAX)
+            assert_int_equal (kv_command_check (&bad, NULL), -1);
+    }
+    //  ... as bin, or before a field it must follow, is refused too
+    const uint8_t client_bin [] = { 0x84, 0x00, 0x03, 0x01, 0x01, 0x02, 0xa1, 'a', 0x05, 0xc4, 0x01, 'c' };
+    s_command_refused (client_bin, sizeof client_bin, "client as bin");
+    const uint8_t client_first [] = { 0x84, 0x00, 0x03, 0x05, 0xa1, 'c', 0x01, 0x01, 0x02, 0xa1, 'a' };
+    s_command_refused (client_first, sizeof client_first, "client out of order");
+    const uint8_t client_ok [] = { 0x84, 0x00, 0x03, 0x01, 0x01, 0x02, 0xa1, 'a', 0x05, 0xa1, 'c' };
+    kv_command_t good_cmd;
+    assert_int_equal (kv_command_decode (client_ok, sizeof client_ok, &good_cmd, NULL), 0);
+    assert_string_equal (good_cmd.client, "c");
     const uint8_t nul_key [] = { 0x83, 0x00, 0x03, 0x01, 0x01, 0x02, 0xa3, 'a', 0x00, 'b' };
     s_command_refused (nul_key, sizeof nul_key, "NUL inside key");
     for (size_t length = KV_KEY_MAX; length <= KV_KEY_MAX + 1; length++) {
