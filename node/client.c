@@ -374,7 +374,7 @@ s_call (client_t *self, wire_msg_t *request, uint64_t timeout_ms, client_result_
 //  request. Returns 0, or CLIENT_E_ARGS with result saying why.
 static int
 s_begin (wire_op_t op, const char *key, bool key_may_be_empty, uint64_t timeout_ms,
-         uint64_t *request_id, wire_msg_t *request, client_result_t *result)
+         uint64_t request_id, wire_msg_t *request, client_result_t *result)
 {
     assert (result);
     memset (result, 0, sizeof *result);
@@ -394,13 +394,9 @@ s_begin (wire_op_t op, const char *key, bool key_may_be_empty, uint64_t timeout_
     wire_msg_init (request, WIRE_CLIENT_REQ);
     wire_client_req_t *req = &request->client_req;
     req->op = op;
-    if (*request_id)
-        req->request_id = *request_id;      //  client_set_request_id, once
-    else
-        do                                  //  (0 is not a valid id)
-            randombytes_buf (&req->request_id, sizeof req->request_id);
-        while (req->request_id == 0);
-    *request_id = 0;
+    req->request_id = request_id;           //  client_set_request_id's, or
+    while (req->request_id == 0)            //  random (0 is not a valid id)
+        randombytes_buf (&req->request_id, sizeof req->request_id);
     result->request_id = req->request_id;
     snprintf (req->key, sizeof req->key, "%s", key);
     return 0;
@@ -499,52 +495,46 @@ client_destroy (client_t **self_p)
     *self_p = NULL;
 }
 
-int
-client_put (client_t *self, const char *key, const void *value, size_t size,
-            uint64_t timeout_ms, client_result_t *result)
+//  A write: put and cas carry value, cas and del may carry expected. The
+//  id client_set_request_id gave is used up only by a write that is sent.
+static int
+s_write (client_t *self, wire_op_t op, const char *key, const void *value, size_t size,
+         bool has_expected, uint64_t expected, uint64_t timeout_ms, client_result_t *result)
 {
     assert (self);
     wire_msg_t request;
-    int rc = s_begin (WIRE_OP_PUT, key, false, timeout_ms, &self->request_id, &request, result);
+    int rc = s_begin (op, key, false, timeout_ms, self->request_id, &request, result);
     if (rc)
         return rc;
     if (size > CLIENT_VALUE_MAX || (size && !value))
         return s_bad_value (result);
     request.client_req.value = (const uint8_t *) value;
     request.client_req.value_size = (uint32_t) size;
+    request.client_req.has_expected = has_expected;
+    request.client_req.expected = expected;
+    self->request_id = 0;
     return s_call (self, &request, timeout_ms, result);
+}
+
+int
+client_put (client_t *self, const char *key, const void *value, size_t size,
+            uint64_t timeout_ms, client_result_t *result)
+{
+    return s_write (self, WIRE_OP_PUT, key, value, size, false, 0, timeout_ms, result);
 }
 
 int
 client_cas (client_t *self, const char *key, uint64_t expected, const void *value,
             size_t size, uint64_t timeout_ms, client_result_t *result)
 {
-    assert (self);
-    wire_msg_t request;
-    int rc = s_begin (WIRE_OP_CAS, key, false, timeout_ms, &self->request_id, &request, result);
-    if (rc)
-        return rc;
-    if (size > CLIENT_VALUE_MAX || (size && !value))
-        return s_bad_value (result);
-    request.client_req.value = (const uint8_t *) value;
-    request.client_req.value_size = (uint32_t) size;
-    request.client_req.has_expected = true;
-    request.client_req.expected = expected;
-    return s_call (self, &request, timeout_ms, result);
+    return s_write (self, WIRE_OP_CAS, key, value, size, true, expected, timeout_ms, result);
 }
 
 int
 client_del (client_t *self, const char *key, uint64_t expected, uint64_t timeout_ms,
             client_result_t *result)
 {
-    assert (self);
-    wire_msg_t request;
-    int rc = s_begin (WIRE_OP_DEL, key, false, timeout_ms, &self->request_id, &request, result);
-    if (rc)
-        return rc;
-    request.client_req.has_expected = expected != 0;
-    request.client_req.expected = expected;
-    return s_call (self, &request, timeout_ms, result);
+    return s_write (self, WIRE_OP_DEL, key, NULL, 0, expected != 0, expected, timeout_ms, result);
 }
 
 int
@@ -552,8 +542,7 @@ client_get (client_t *self, const char *key, uint64_t timeout_ms, client_result_
 {
     assert (self);
     wire_msg_t request;
-    uint64_t fresh = 0;
-    int rc = s_begin (WIRE_OP_GET, key, false, timeout_ms, &fresh, &request, result);
+    int rc = s_begin (WIRE_OP_GET, key, false, timeout_ms, 0, &request, result);
     return rc ? rc : s_call (self, &request, timeout_ms, result);
 }
 
@@ -563,8 +552,7 @@ client_list (client_t *self, const char *prefix, const char *after, uint32_t lim
 {
     assert (self);
     wire_msg_t request;
-    uint64_t fresh = 0;
-    int rc = s_begin (WIRE_OP_LIST, prefix, true, timeout_ms, &fresh, &request, result);
+    int rc = s_begin (WIRE_OP_LIST, prefix, true, timeout_ms, 0, &request, result);
     if (rc)
         return rc;
     size_t after_size = after ? strlen (after) : 0;

@@ -235,8 +235,8 @@ test_unanswered_write_ends_unknown (void **state)
     assert_int_equal (result.outcome, CLIENT_UNAVAILABLE);
 }
 
-//  client_set_request_id: the next write uses it, once; a read between
-//  does not take it; 0 is refused.
+//  client_set_request_id: the next write sent uses it, once; a read or a
+//  write refused before sending does not take it; 0 is refused.
 static void
 test_set_request_id (void **state)
 {
@@ -247,6 +247,9 @@ test_set_request_id (void **state)
     assert_int_equal (client_set_request_id (w.client, 0), -1);
     assert_int_equal (client_set_request_id (w.client, 424242), 0);
     client_get (w.client, "beds", 3000, &result);               //  Answered or not: a read
+    uint8_t big [CLIENT_VALUE_MAX + 1] = { 0 };
+    assert_int_equal (client_put (w.client, "beds", big, sizeof big, 3000, &result),
+                      CLIENT_E_ARGS);                           //  Refused, nothing sent
     assert_int_equal (client_cas (w.client, "beds", 0, "1", 1, 3000, &result), 0);
     assert_int_equal (result.request_id, 424242);
     assert_int_equal (client_put (w.client, "beds", "2", 1, 3000, &result), 0);
