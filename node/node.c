@@ -713,10 +713,7 @@ s_forget_pending (node_t *self, uint64_t index)
             s_drop_pending (self, slot);
 }
 
-//  An entry was applied: if it is a client's write we appended, answer it.
-//  The write took effect only if the entry at its index is the one we
-//  appended (same term); otherwise another leader's entry won that index
-//  and the write certainly did not happen: not-leader, retry.
+//  The client-reply outcome of a map result.
 static wire_outcome_t
 s_outcome_of (kv_status_t status)
 {
@@ -736,6 +733,10 @@ s_write_result (wire_msg_t *reply, const kv_result_t *result)
     reply->client_resp.version = result->version;
 }
 
+//  An entry was applied: if it is a client's write we appended, answer it.
+//  The write took effect only if the entry at its index is the one we
+//  appended (same term); otherwise another leader's entry won that index
+//  and the write certainly did not happen: not-leader, retry.
 static void
 s_on_applied (void *arg, const replica_applied_t *applied)
 {
