@@ -195,7 +195,8 @@ s_accept (wire_rx_t *self, const wire_bytes_t *frames, size_t count, uint64_t no
         return S_REJECT (WIRE_REJECT_STALE_INCARNATION, head.from, "older incarnation");
     if (fresh == REPLAY_TOO_OLD)
         return S_REJECT (WIRE_REJECT_TOO_OLD, head.from, "sequence number below the replay window "
-                         "(delivered after more than 1024 newer messages of its sender, or replayed)");
+                         "(delivered after more than the window of newer messages of its sender, or "
+                         "replayed)");
     if (fresh != REPLAY_OK)
         return S_REJECT (WIRE_REJECT_REPLAY, head.from, "sequence number already seen (a replayed "
                          "message)");
