@@ -1328,6 +1328,24 @@ s_command_refused (const uint8_t *bytes, size_t size, const char *what)
     assert_non_null (why);
 }
 
+//  A del of key (request_id 1), with client if not NULL, packed into p.
+static void
+s_pack_del (s_pack_t *p, const char *key, const char *client)
+{
+    s_pack_init (p);
+    msgpack_pack_map (&p->pk, client ? 4 : 3);
+    msgpack_pack_uint64 (&p->pk, 0);
+    msgpack_pack_uint64 (&p->pk, KV_DEL);
+    msgpack_pack_uint64 (&p->pk, 1);
+    msgpack_pack_uint64 (&p->pk, 1);
+    msgpack_pack_uint64 (&p->pk, 2);
+    s_pack_str (p, key);
+    if (client) {
+        msgpack_pack_uint64 (&p->pk, 5);
+        s_pack_str (p, client);
+    }
+}
+
 static void
 test_command_rejects (void **state)
 {
@@ -1474,14 +1492,7 @@ test_command_rejects (void **state)
     const char *bad_keys [] = { "", "a b", "a:b", "a\\b", "caf\xc3\xa9", "a\tb", "a*", "a+b",
                                 "a,b", "~", "a\x7f", "a\x01" };
     for (size_t i = 0; i < ARRAY_SIZE (bad_keys); i++) {
-        s_pack_init (&p);
-        msgpack_pack_map (&p.pk, 3);
-        msgpack_pack_uint64 (&p.pk, 0);
-        msgpack_pack_uint64 (&p.pk, KV_DEL);
-        msgpack_pack_uint64 (&p.pk, 1);
-        msgpack_pack_uint64 (&p.pk, 1);
-        msgpack_pack_uint64 (&p.pk, 2);
-        s_pack_str (&p, bad_keys [i]);
+        s_pack_del (&p, bad_keys [i], NULL);
         s_command_refused ((const uint8_t *) p.buf.data, p.buf.size, bad_keys [i]);
         msgpack_sbuffer_destroy (&p.buf);
     }
@@ -1491,16 +1502,7 @@ test_command_rejects (void **state)
     long_client [KV_CLIENT_MAX + 1] = '\0';
     const char *bad_clients [] = { "", "a b", "a/b", "a:b", "caf\xc3\xa9", long_client };
     for (size_t i = 0; i < ARRAY_SIZE (bad_clients); i++) {
-        s_pack_init (&p);
-        msgpack_pack_map (&p.pk, 4);
-        msgpack_pack_uint64 (&p.pk, 0);
-        msgpack_pack_uint64 (&p.pk, KV_DEL);
-        msgpack_pack_uint64 (&p.pk, 1);
-        msgpack_pack_uint64 (&p.pk, 1);
-        msgpack_pack_uint64 (&p.pk, 2);
-        s_pack_str (&p, "a");
-        msgpack_pack_uint64 (&p.pk, 5);
-        s_pack_str (&p, bad_clients [i]);
+        s_pack_del (&p, "a", bad_clients [i]);
         s_command_refused ((const uint8_t *) p.buf.data, p.buf.size, bad_clients [i]);
         msgpack_sbuffer_destroy (&p.buf);
         kv_command_t bad = s_cmd (KV_DEL, "a", 0, NULL);
@@ -1523,14 +1525,7 @@ test_command_rejects (void **state)
         char key [KV_KEY_MAX + 2];
         memset (key, 'k', length);
         key [length] = '\0';
-        s_pack_init (&p);
-        msgpack_pack_map (&p.pk, 3);
-        msgpack_pack_uint64 (&p.pk, 0);
-        msgpack_pack_uint64 (&p.pk, KV_DEL);
-        msgpack_pack_uint64 (&p.pk, 1);
-        msgpack_pack_uint64 (&p.pk, 1);
-        msgpack_pack_uint64 (&p.pk, 2);
-        s_pack_str (&p, key);
+        s_pack_del (&p, key, NULL);
         int rc = kv_command_decode ((const uint8_t *) p.buf.data, p.buf.size, &cmd, NULL);
         assert_int_equal (rc, length <= KV_KEY_MAX ? 0 : -1);
         msgpack_sbuffer_destroy (&p.buf);
